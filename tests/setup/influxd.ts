@@ -10,7 +10,18 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type InfluxServer = { url: string; port: number; stop(): Promise<void> };
+export type InfluxServer = {
+  url: string;
+  port: number;
+  /** Data directory (kept by `crash()`, removed by `stop()`). */
+  dir: string;
+  /** SIGTERM, wait, remove the data directory. Idempotent. */
+  stop(): Promise<void>;
+  /** SIGKILL, keeping the data directory: restart with `startInfluxd({ dir, httpPort: port })`. */
+  crash(): Promise<void>;
+};
+
+export type InfluxdOptions = { runIntervalSeconds?: number; dir?: string; httpPort?: number };
 
 function findInfluxd(): string | null {
   const r = spawnSync('sh', ['-c', 'command -v influxd'], { encoding: 'utf8' });
@@ -47,10 +58,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startInfluxd(options: { runIntervalSeconds?: number } = {}): Promise<InfluxServer> {
+export async function startInfluxd(options: InfluxdOptions = {}): Promise<InfluxServer> {
   const bin = ensureInfluxd();
-  const dir = mkdtempSync(join(tmpdir(), 'kanki-influxd-'));
-  const [httpPort, rpcPort] = [await freePort(), await freePort()];
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'kanki-influxd-'));
+  const [httpPort, rpcPort] = [options.httpPort ?? (await freePort()), await freePort()];
   const config = `
 reporting-disabled = true
 bind-address = "127.0.0.1:${rpcPort}"
@@ -110,18 +121,26 @@ bind-address = "127.0.0.1:${rpcPort}"
     await new Promise((r) => setTimeout(r, 50));
   }
   let stopped = false;
+  const kill = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    });
   return {
     url,
     port: httpPort,
+    dir,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      });
+      await kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
+    },
+    async crash() {
+      stopped = true;
+      await kill('SIGKILL');
     },
   };
 }

@@ -1,0 +1,111 @@
+/**
+ * `npm run bench`: end-to-end throughput and latency, publishers → broker → ingest → InfluxDB at
+ * QoS 1, against the bare broker delivery rate measured in the same run as the ceiling.
+ *   npm run bench -- --messages 300000 --publishers 4 --sensors 12000
+ * Everything runs on loopback: a private influxd in a temp dir, the Kanki broker on a free port.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { stringify } from 'yaml';
+import { createSilentLogger } from '../common/logger.ts';
+import { startBroker } from '../broker/src/app.ts';
+import { loadBrokerConfig } from '../broker/src/config.ts';
+import { startInfluxd } from '../tests/setup/influxd.ts';
+import { makeTempDir } from '../tests/helpers/temp-dir.ts';
+
+const Flags = z.object({
+  messages: z.coerce.number().int().min(1000).max(10_000_000).default(300_000),
+  publishers: z.coerce.number().int().min(1).max(64).default(4),
+  sensors: z.coerce.number().int().min(1).max(100_000).default(12_000),
+  window: z.coerce.number().int().min(1).max(10_000).default(200),
+  batch: z.coerce.number().int().min(1).max(100_000).default(5000),
+});
+const { values } = parseArgs({ options: { messages: { type: 'string' }, publishers: { type: 'string' }, sensors: { type: 'string' }, window: { type: 'string' }, batch: { type: 'string' } } });
+const flags = Flags.parse(values);
+
+const here = import.meta.dirname;
+const child = (file: string): ChildProcess => fork(join(here, file), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function nextMessage<T>(c: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const on = (m: { type: string; message?: string }) => {
+      if (m.type === type) {
+        c.off('message', on);
+        resolve(m as T);
+      } else if (m.type === 'error') reject(new Error(m.message));
+    };
+    c.on('message', on);
+    c.once('exit', (code) => reject(new Error(`${type}: child exited with ${code}`)));
+  });
+}
+
+const tmp = makeTempDir('kanki-bench-');
+const sensors = Array.from({ length: flags.sensors }, (_, i) => `bench-${String(i).padStart(6, '0')}`);
+const registryFile = join(tmp.path, 'registry.yaml');
+const perFacility = 100;
+writeFileSync(registryFile, stringify({
+  facilities: Array.from({ length: Math.ceil(sensors.length / perFacility) }, (_, f) => ({
+    id: `facility-${f}`, name: { ja: `施設${f}`, en: `Facility ${f}` }, kind: 'school',
+    rooms: sensors.slice(f * perFacility, (f + 1) * perFacility).map((s, r) => ({ id: `room-${r}`, name: { ja: `部屋${r}`, en: `Room ${r}` }, sensors: [s] })),
+  })),
+}));
+
+const logger = createSilentLogger();
+console.log(`Kanki end-to-end benchmark: ${flags.messages} readings, ${flags.publishers} publishers, ${flags.sensors} sensors, QoS 1, window ${flags.window}/publisher`);
+
+// 1. The ceiling: the same publishers to one plain QoS 1 subscriber through the same broker.
+let broker = await startBroker(loadBrokerConfig({ MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', NODE_ENV: 'test' }), { logger });
+let url = `mqtt://127.0.0.1:${broker.port}`;
+const sub = child('subscriber.ts');
+sub.send({ url, expect: flags.messages });
+await nextMessage(sub, 'ready');
+let pub = child('publishers.ts');
+const subDone = nextMessage<{ received: number; seconds: number }>(sub, 'done');
+pub.send({ url, sensors, messages: flags.messages, publishers: flags.publishers, window: flags.window });
+const [bare] = await Promise.all([subDone, nextMessage(pub, 'done')]);
+const bareRate = bare.received / bare.seconds;
+console.log(`bare broker QoS 1 delivery:   ${bareRate.toFixed(0)} msg/s (${bare.received} in ${bare.seconds.toFixed(2)} s)`);
+sub.kill();
+pub.kill();
+await broker.close();
+
+// 2. The pipeline: the same load into the ingest and a real InfluxDB.
+const influx = await startInfluxd({ runIntervalSeconds: 60 });
+broker = await startBroker(loadBrokerConfig({ MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', NODE_ENV: 'test' }), { logger });
+url = `mqtt://127.0.0.1:${broker.port}`;
+const ing = child('ingest-worker.ts');
+ing.send({
+  expect: flags.messages,
+  env: {
+    MQTT_URL: url, DATA_DIR: join(tmp.path, 'data'), INFLUX_URL: influx.url, INFLUX_DB: 'kanki_bench', KANKI_REGISTRY: registryFile,
+    METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', INGEST_BATCH_SIZE: String(flags.batch), LOG_LEVEL: 'silent', NODE_ENV: 'test',
+  },
+});
+await nextMessage(ing, 'ready');
+pub = child('publishers.ts');
+const stored = nextMessage<{ stored: number; seconds: number; p50: number; p99: number; max: number; writeMs: number; batches: number; cpuSeconds: number }>(ing, 'done');
+const published = nextMessage<{ published: number; seconds: number }>(pub, 'done');
+const pubStart = performance.now();
+pub.send({ url, sensors, messages: flags.messages, publishers: flags.publishers, window: flags.window });
+const timeout = setTimeout(() => ing.send('stop'), 180_000);
+const [res, pubRes] = await Promise.all([stored, published]);
+const wall = (performance.now() - pubStart) / 1000;
+clearTimeout(timeout);
+ing.send('stop');
+const count = await fetch(`${influx.url}/query?db=kanki_bench&q=${encodeURIComponent('SELECT count(co2) FROM raw.air')}`).then((r) => r.json()) as { results: { series?: { values: [string, number][] }[] }[] };
+const inDb = count.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
+const rate = res.stored / wall;
+console.log(`ingest → InfluxDB stored:     ${rate.toFixed(0)} readings/s (${res.stored} stored, ${wall.toFixed(2)} s from first publish to last stored)`);
+console.log(`publish → stored latency:     p50 ${res.p50} ms, p99 ${res.p99} ms, max ${res.max} ms`);
+console.log(`lost:                         ${pubRes.published - inDb} (published ${pubRes.published}, acknowledged by the broker ${pubRes.published}, in InfluxDB ${inDb})`);
+console.log(`ratio to bare broker:         ${((100 * rate) / bareRate).toFixed(1)} %`);
+console.log(`where the time goes:          ingest CPU ${res.cpuSeconds.toFixed(1)} s over ${wall.toFixed(1)} s wall (${((100 * res.cpuSeconds) / wall).toFixed(0)} % of one core); ` +
+  `${res.batches} InfluxDB writes, ${(res.writeMs / 1000).toFixed(1)} s awaiting them (${(res.writeMs / res.batches).toFixed(1)} ms each, overlapping ingest work)`);
+pub.kill();
+await new Promise((r) => ing.once('exit', r));
+await broker.close();
+await influx.stop();
+tmp.remove();
+process.exit(0);

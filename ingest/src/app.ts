@@ -1,0 +1,169 @@
+/**
+ * The ingest: subscribes to sensor topics with a persistent QoS 1 session, runs each message
+ * through the pipeline (validate → map → write-ahead log → room state), acknowledges it once it is
+ * in the log, and drains the log into the store in batches. Its collaborators are injected:
+ * `start(config, { logger, registry, store })`.
+ */
+import { join } from 'node:path';
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Logger } from '../../common/logger.ts';
+import type { RoomState } from '../../common/payloads.ts';
+import type { Registry } from '../../common/registry.ts';
+import type { ReadingStore } from '../../common/store/reading-store.ts';
+import type { IngestConfig } from './config.ts';
+import { DeadLetters } from './dead-letters.ts';
+import { DECODERS } from './decoders/index.ts';
+import { startMetricsServer } from './http.ts';
+import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
+import { MessagePipeline } from './pipeline.ts';
+import { RoomStateTracker } from './room-state.ts';
+import { WriteAheadLog } from './wal.ts';
+import { StoreWriter } from './writer.ts';
+
+export type IngestDeps = { logger: Logger; registry: Registry; store: ReadingStore; now?: () => number };
+
+export type Ingest = {
+  /** Port of /metrics and /healthz. */
+  metricsPort: number;
+  metrics: IngestMetrics;
+  /** Current state of every room that has reported. */
+  rooms(): RoomState[];
+  /** Writes everything pending to the store (tests, shutdown). Resolves true when nothing is left. */
+  flush(timeoutMs?: number): Promise<boolean>;
+  /** Stops taking messages, flushes, closes. Idempotent. Does not close the injected store. */
+  close(): Promise<void>;
+};
+
+export async function startIngest(config: IngestConfig, deps: IngestDeps): Promise<Ingest> {
+  const { registry, store } = deps;
+  const logger = deps.logger.child({ component: 'ingest' });
+  const now = deps.now ?? Date.now;
+  const metrics = createIngestMetrics({ defaultMetrics: true });
+  const dir = join(config.DATA_DIR, 'ingest');
+  const wal = new WriteAheadLog({ dir: join(dir, 'wal'), maxBytes: config.INGEST_SPOOL_MAX_MB * 1024 * 1024, fsyncIntervalMs: config.INGEST_WAL_FSYNC_MS });
+  const writer = new StoreWriter(
+    { batchSize: config.INGEST_BATCH_SIZE, flushIntervalMs: config.INGEST_FLUSH_INTERVAL_MS, failedDir: join(dir, 'failed') },
+    { wal, store, metrics, logger, now },
+  );
+
+  let client: MqttClient | undefined;
+  const publish = (topic: string, payload: string, retain: boolean, qos: 0 | 1) => {
+    client?.publish(topic, payload, { retain, qos }, (err) => {
+      if (err) logger.debug({ err, topic }, 'publish failed');
+    });
+  };
+  const rooms = new RoomStateTracker(
+    { staleAfterMs: config.STALE_AFTER_SECONDS * 1000 },
+    { publish: (t, p) => publish(t, p, true, 1), now, onPublished: () => metrics.roomStatesPublished.inc() },
+  );
+  const deadLetters = new DeadLetters(
+    { file: join(dir, 'rejected.ndjson'), maxFileBytes: 10 * 1024 * 1024, publishPerSecond: config.DEAD_LETTERS_PER_SECOND },
+    { publish: (t, p) => publish(t, p, false, 0), metrics, logger, now },
+  );
+  const pipeline = new MessagePipeline(
+    {
+      maxPayloadBytes: config.INGEST_MAX_PAYLOAD_BYTES,
+      maxFutureSkewMs: config.INGEST_MAX_FUTURE_SKEW_S * 1000,
+      maxPastMs: config.INGEST_MAX_PAST_HOURS * 3600_000,
+      suspectAbovePpm: config.INGEST_SUSPECT_ABOVE_PPM,
+    },
+    { registry, wal, rooms, metrics, deadLetters, now, storeDown: () => writer.storeDown },
+  );
+
+  const http = await startMetricsServer(config.METRICS_HOST, config.METRICS_PORT, metrics, () => ({
+    ok: client?.connected === true,
+    mqtt: client?.connected ? 'connected' : 'disconnected',
+    store: writer.storeDown ? 'down' : 'ok',
+    spoolPendingBytes: wal.backlogBytes(),
+  }));
+
+  // One message at a time (MQTT.js's rule for QoS 1): append, then acknowledge. When the spool
+  // is full, the acknowledgement waits; the broker keeps queueing for our persistent session.
+  let held: (() => void) | null = null;
+  let retryTimer: NodeJS.Timeout | undefined;
+  const handleMessage = (packet: IPublishPacket, done: (err?: Error) => void) => {
+    const run = () => {
+      try {
+        pipeline.handle(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+      } catch (err) {
+        // Only the log's disk can fail here (full, I/O error): keep the message unacknowledged and retry.
+        logger.error({ err, topic: packet.topic }, 'cannot append to the write-ahead log; holding the message');
+        held = run;
+        retryTimer ??= setTimeout(() => {
+          retryTimer = undefined;
+          releaseHeld();
+        }, 1000);
+        return;
+      }
+      writer.notifyAppended();
+      done();
+    };
+    if (wal.isFull()) {
+      metrics.spoolFullWaits.inc();
+      held = run;
+      return;
+    }
+    run();
+  };
+  const releaseHeld = () => {
+    if (held && !wal.isFull()) {
+      const h = held;
+      held = null;
+      h();
+    }
+  };
+  writer.onCommit(releaseHeld);
+  writer.start();
+
+  client = mqtt.connect(config.MQTT_URL, {
+    clientId: config.MQTT_CLIENT_ID,
+    clean: false,
+    username: config.MQTT_USERNAME,
+    password: config.MQTT_PASSWORD,
+    protocolVersion: 4,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    resubscribe: true,
+  });
+  client.handleMessage = handleMessage;
+  const filters = [...new Set(DECODERS.flatMap((d) => d.filters))];
+  client.on('connect', (connack) => {
+    metrics.mqttConnected.set(1);
+    logger.info({ url: config.MQTT_URL, sessionPresent: connack.sessionPresent }, 'connected to the broker');
+    client?.subscribe(Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])), (err, granted) => {
+      if (err) logger.error({ err }, 'subscribe failed');
+      else if (granted?.some((g) => g.qos === 128)) logger.error({ granted }, 'the broker refused a subscription (check the ingest role in the broker ACL)');
+    });
+  });
+  client.on('close', () => metrics.mqttConnected.set(0));
+  client.on('error', (err) => logger.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'MQTT error'));
+
+  const tick = setInterval(() => rooms.tick(), config.ROOM_STATE_INTERVAL_MS);
+  tick.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    metricsPort: http.port,
+    metrics,
+    rooms: () => rooms.snapshot(),
+    flush: (timeoutMs = 10_000) => writer.drain(timeoutMs),
+    close() {
+      closing ??= (async () => {
+        clearInterval(tick);
+        clearTimeout(retryTimer);
+        rooms.tick();
+        await client?.endAsync(false).catch((err: unknown) => logger.warn({ err }, 'MQTT close failed'));
+        writer.stop();
+        const empty = await writer.drain(config.INGEST_DRAIN_TIMEOUT_MS);
+        if (!empty) logger.warn({ pendingBytes: wal.backlogBytes() }, 'store unavailable at shutdown; pending readings stay in the spool for the next start');
+        wal.close();
+        await new Promise<void>((resolve) => {
+          http.server.close(() => resolve());
+          http.server.closeAllConnections();
+        });
+        logger.info('ingest stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/** The ingest's configuration, parsed once from the environment (see README "Configuration"). */
+import { z } from 'zod';
+import { LogLevelSchema, NodeEnvSchema, PortSchema, parseConfig } from '../../common/config.ts';
+import { ConfigError } from '../../common/errors.ts';
+import { StoreEnvSchema } from '../../common/store/store-config.ts';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const IngestEnvSchema = StoreEnvSchema.extend({
+  NODE_ENV: NodeEnvSchema,
+  LOG_LEVEL: LogLevelSchema,
+  KANKI_REGISTRY: z.string().default('config/registry.demo.yaml').describe('Registry file (YAML or JSON)'),
+  MQTT_URL: z.url({ protocol: /^(mqtts?|wss?|tcp)$/ }).default('mqtt://127.0.0.1:1883').describe('Broker URL'),
+  MQTT_USERNAME: z.string().optional().describe('Service user at the broker (role ingest)'),
+  MQTT_PASSWORD: z.string().optional().describe('Its password (never logged)'),
+  MQTT_CLIENT_ID: z.string().min(1).max(64).default('kanki-ingest').describe('Fixed client id: the broker keeps this persistent session while the ingest restarts'),
+  INGEST_BATCH_SIZE: int(1, 100_000).default(5000).describe('Readings per store write at most'),
+  INGEST_FLUSH_INTERVAL_MS: int(10, 60_000).default(500).describe('A partial batch is written after this long'),
+  INGEST_DRAIN_TIMEOUT_MS: int(0, 600_000).default(10_000).describe('At shutdown, how long to keep writing the backlog to the store; the rest stays spooled for the next start'),
+  INGEST_SPOOL_MAX_MB: int(1, 1_000_000).default(1024).describe('Bound of the on-disk spool; when full, acknowledgements are held back (the broker queues)'),
+  INGEST_WAL_FSYNC_MS: int(0, 60_000).default(1000).describe('fdatasync interval of the write-ahead log: what a power failure can lose (0 = every message)'),
+  INGEST_MAX_PAYLOAD_BYTES: int(64, 10_000_000).default(16_384).describe('Larger messages are rejected as too_large'),
+  INGEST_MAX_FUTURE_SKEW_S: int(0, 86_400).default(120).describe('Device times further ahead are replaced by the receive time'),
+  INGEST_MAX_PAST_HOURS: int(1, 87_600).default(144).describe('Device times further back are replaced by the receive time (keep below raw retention)'),
+  INGEST_SUSPECT_ABOVE_PPM: int(1000, 40_000).default(10_000).describe('CO2 above this is stored flagged suspect-high'),
+  STALE_AFTER_SECONDS: int(10, 86_400).default(300).describe('A room with no fresh reading for this long is "no data"'),
+  ROOM_STATE_INTERVAL_MS: int(50, 60_000).default(1000).describe('Room states are published at most this often per room'),
+  DEAD_LETTERS_PER_SECOND: int(0, 100_000).default(20).describe('Dead letters published per second at most (all are counted and filed)'),
+  METRICS_PORT: PortSchema.default(9464).describe('Port of /metrics and /healthz (Prometheus text)'),
+  METRICS_HOST: z.string().default('0.0.0.0').describe('Address /metrics listens on'),
+});
+
+export type IngestConfig = Readonly<z.output<typeof IngestEnvSchema>>;
+
+export function loadIngestConfig(env: Record<string, string | undefined>): IngestConfig {
+  const config = parseConfig(IngestEnvSchema, env, 'ingest configuration');
+  if (config.NODE_ENV === 'production' && (!config.MQTT_USERNAME || !config.MQTT_PASSWORD)) {
+    throw new ConfigError('invalid ingest configuration: MQTT_USERNAME and MQTT_PASSWORD are required in production (NODE_ENV=production)');
+  }
+  return config;
+}

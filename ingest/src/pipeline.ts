@@ -1,0 +1,131 @@
+/**
+ * The per-message path, kept synchronous and allocation-light because it runs once per reading
+ * before the MQTT acknowledgement: size check → decode → registry lookup → time decision →
+ * duplicate check → append to the write-ahead log → room state. Nothing here throws for bad
+ * input: every problem becomes a counted, logged, dead-lettered reject.
+ */
+import type { Registry } from '../../common/registry.ts';
+import type { Reading } from '../../common/reading.ts';
+import type { DeadLetters } from './dead-letters.ts';
+import { decodeMessage, type Decoder } from './decoders/index.ts';
+import type { DecodedReading } from './decoders/decoder.ts';
+import { DECODERS } from './decoders/index.ts';
+import type { IngestMetrics } from './metrics.ts';
+import type { RoomStateTracker } from './room-state.ts';
+import type { WriteAheadLog } from './wal.ts';
+
+export type PipelineOptions = {
+  maxPayloadBytes: number;
+  /** Device times further ahead than this are replaced by the receive time (clock not set, skew). */
+  maxFutureSkewMs: number;
+  /** Device times further back than this are replaced (older than raw retention can hold). */
+  maxPastMs: number;
+  /** CO₂ above this is stored with the quality flag `suspect-high` (NDIR sensors rarely read true above 10,000 ppm indoors). */
+  suspectAbovePpm: number;
+};
+
+export type MessageOutcome = 'accepted' | 'duplicate' | 'status' | 'rejected';
+
+const RECENT_SEQS = 64;
+
+export class MessagePipeline {
+  private readonly seen = new Map<string, Map<number, number>>();
+  private readonly decoders: readonly Decoder[];
+
+  constructor(
+    private readonly options: PipelineOptions,
+    private readonly deps: {
+      registry: Registry;
+      wal: WriteAheadLog;
+      rooms: RoomStateTracker;
+      metrics: IngestMetrics;
+      deadLetters: DeadLetters;
+      now: () => number;
+      storeDown: () => boolean;
+      decoders?: readonly Decoder[];
+    },
+  ) {
+    this.decoders = deps.decoders ?? DECODERS;
+  }
+
+  handle(topic: string, payload: Buffer): MessageOutcome {
+    const { metrics, deadLetters, registry } = this.deps;
+    metrics.received.inc();
+    if (payload.length > this.options.maxPayloadBytes) {
+      deadLetters.reject('too_large', `payload of ${payload.length} bytes exceeds the limit of ${this.options.maxPayloadBytes}`, topic, payload);
+      return 'rejected';
+    }
+    const decoded = decodeMessage(topic, payload, this.decoders);
+    if (decoded.type === 'reject') {
+      deadLetters.reject(decoded.reason, decoded.device ? `${decoded.device.kind} device ${decoded.device.id}: ${decoded.detail}` : decoded.detail, topic, payload);
+      return 'rejected';
+    }
+    const room = registry.roomForDevice(decoded.device.kind, decoded.device.id);
+    if (!room) {
+      deadLetters.reject('unknown_device', `${decoded.device.kind} device "${decoded.device.id}" is not in the registry`, topic, payload);
+      return 'rejected';
+    }
+    const sensor = decoded.device.kind === 'native' ? decoded.device.id : `${decoded.device.kind}:${decoded.device.id}`;
+    if (decoded.type === 'status') {
+      metrics.statuses.inc({ status: decoded.online ? 'online' : 'offline' });
+      this.deps.rooms.setOnline(room, sensor, decoded.online);
+      return 'status';
+    }
+    const receivedAt = this.deps.now();
+    if (decoded.time === undefined && this.isDuplicate(sensor, decoded.seq, receivedAt)) {
+      metrics.duplicates.inc();
+      return 'duplicate';
+    }
+    const reading: Reading = {
+      facility: room.facilityId,
+      room: room.roomId,
+      sensor,
+      time: this.decideTime(decoded, receivedAt),
+      co2: decoded.co2,
+      quality: decoded.co2 > this.options.suspectAbovePpm ? 'suspect-high' : 'ok',
+    };
+    if (decoded.temperature !== undefined) reading.temperature = decoded.temperature;
+    if (decoded.humidity !== undefined) reading.humidity = decoded.humidity;
+    this.deps.wal.append(reading);
+    metrics.accepted.inc();
+    if (this.deps.storeDown()) metrics.spooled.inc();
+    this.deps.rooms.update(room, sensor, reading);
+    return 'accepted';
+  }
+
+  private decideTime(decoded: DecodedReading, receivedAt: number): number {
+    if (decoded.time === undefined) return receivedAt;
+    if (decoded.time > receivedAt + this.options.maxFutureSkewMs) {
+      this.deps.metrics.timestampReplaced.inc({ why: 'future' });
+      return receivedAt;
+    }
+    if (decoded.time < receivedAt - this.options.maxPastMs) {
+      this.deps.metrics.timestampReplaced.inc({ why: 'too_old' });
+      return receivedAt;
+    }
+    return decoded.time;
+  }
+
+  /**
+   * QoS 1 redelivers a message whose acknowledgement was lost. With a device time the store's
+   * idempotent writes absorb the copy (and a device that reboots and restarts its counter is not
+   * mistaken for a duplicate); without one the copy would get a new receive time, so recently
+   * seen `seq` numbers of each device are remembered for two minutes.
+   */
+  private isDuplicate(sensor: string, seq: number | undefined, now: number): boolean {
+    if (seq === undefined) return false;
+    let recent = this.seen.get(sensor);
+    if (!recent) {
+      recent = new Map();
+      this.seen.set(sensor, recent);
+    }
+    const at = recent.get(seq);
+    if (at !== undefined && now - at < 2 * 60_000) return true;
+    recent.set(seq, now);
+    if (recent.size > RECENT_SEQS) {
+      const oldest = recent.keys().next().value;
+      if (oldest !== undefined) recent.delete(oldest);
+    }
+    return false;
+  }
+}
