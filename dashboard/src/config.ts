@@ -1,0 +1,112 @@
+/**
+ * The dashboard's configuration: parsed once from the environment by `loadDashboardConfig`, every
+ * problem reported in one message, returned frozen and passed down explicitly (no settings global).
+ */
+import { join } from 'node:path';
+import { z } from 'zod';
+import { LogLevelSchema, NodeEnvSchema, parseConfig, PortSchema } from '../../common/config.ts';
+import { retentionFromEnv, StoreEnvSchema } from '../../common/store/store-config.ts';
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Express's `trust proxy` setting from a string: `true`/`false`, a hop count, or addresses/subnet
+ * names (`loopback`, `10.0.0.0/8, 192.168.1.1`). Needed behind a reverse proxy so that client
+ * addresses (for rate limits and logs) are the visitor's and not the proxy's.
+ */
+const TrustProxySchema = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v));
+
+const DashboardEnvSchema = z
+  .object({
+    HTTP_PORT: PortSchema.default(8080).describe('TCP port of the public web server; 0 picks a free port'),
+    HTTP_HOST: z.string().trim().min(1).default('0.0.0.0').describe('Address to listen on (0.0.0.0 = all IPv4 interfaces, 127.0.0.1 = this machine only)'),
+    KANKI_REGISTRY: z.string().trim().min(1).default('config/registry.demo.yaml').describe('Path of the registry file (YAML or JSON) listing facilities, rooms and sensors'),
+    STALE_AFTER_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(7 * 24 * 3600)
+      .default(300)
+      .describe('A room whose newest reading is older than this shows "no data" instead of an old value (default 300 s = five missed one-minute readings)'),
+    // The store's variables (INFLUX_*, DATA_DIR, RETENTION_*) come from the schema the ingest uses too,
+    // so both deployables read the same store the same way.
+    ...StoreEnvSchema.shape,
+    NODE_ENV: NodeEnvSchema.describe('development | production | test'),
+    LOG_LEVEL: LogLevelSchema.describe('pino log level: fatal, error, warn, info, debug, trace or silent'),
+    TRUST_PROXY: TrustProxySchema.optional().describe('Express "trust proxy": true, a hop count, or proxy addresses (e.g. "loopback"); unset = trust none'),
+    DISPLAY_TIME_ZONE: z
+      .string()
+      .default('Asia/Tokyo')
+      .refine(isTimeZone, 'must be an IANA time zone such as Asia/Tokyo')
+      .describe('Time zone in which the HTML pages show reading times (the JSON API always uses UTC)'),
+  })
+  .refine((e) => !(e.INFLUX_TOKEN && e.INFLUX_USER), { message: 'set either INFLUX_TOKEN or INFLUX_USER/INFLUX_PASSWORD, not both', path: ['INFLUX_TOKEN'] })
+  .refine((e) => !(e.INFLUX_PASSWORD && !e.INFLUX_USER), { message: 'INFLUX_PASSWORD needs INFLUX_USER', path: ['INFLUX_PASSWORD'] });
+
+/**
+ * Flat camelCase keys on purpose: the root logger redacts `config.influxPassword` and
+ * `config.influxToken` by those names, so a logged config never shows a credential.
+ */
+const DashboardConfigSchema = DashboardEnvSchema.transform((e) => ({
+  /** Port to listen on (0 = any free port). */
+  httpPort: e.HTTP_PORT,
+  /** Address to listen on. */
+  httpHost: e.HTTP_HOST,
+  /** Registry file path. */
+  registryFile: e.KANKI_REGISTRY,
+  /** Age (s) after which a room's newest reading is no longer shown as current. */
+  staleAfterSeconds: e.STALE_AFTER_SECONDS,
+  /** InfluxDB base URL, or undefined for the embedded SQLite store. */
+  influxUrl: e.INFLUX_URL,
+  /** InfluxDB database. */
+  influxDb: e.INFLUX_DB,
+  /** InfluxDB 1.x user. */
+  influxUser: e.INFLUX_USER,
+  /** InfluxDB 1.x password. */
+  influxPassword: e.INFLUX_PASSWORD,
+  /** InfluxDB 2.x/3.x token. */
+  influxToken: e.INFLUX_TOKEN,
+  /** Create the InfluxDB database, retention policies and continuous queries (1.x). */
+  influxManageSchema: e.INFLUX_MANAGE_SCHEMA,
+  /** How InfluxDB rollups are made: continuous queries (1.x) or at query time (2.x/3.x). */
+  influxRollups: e.INFLUX_ROLLUPS,
+  /** How long each resolution is kept; also bounds which resolution `auto` picks. */
+  retention: retentionFromEnv(e),
+  /** Local data directory. */
+  dataDir: e.DATA_DIR,
+  /** The embedded store's file: DATA_DIR/kanki.sqlite. */
+  sqliteFile: join(e.DATA_DIR, 'kanki.sqlite'),
+  /** Runtime mode. */
+  nodeEnv: e.NODE_ENV,
+  /** pino level. */
+  logLevel: e.LOG_LEVEL,
+  /** Express `trust proxy` value, or undefined to trust no proxy. */
+  trustProxy: e.TRUST_PROXY,
+  /** IANA time zone for times on HTML pages. */
+  displayTimeZone: e.DISPLAY_TIME_ZONE,
+}));
+
+/** The parsed, frozen dashboard configuration. */
+export type DashboardConfig = Readonly<z.output<typeof DashboardConfigSchema>>;
+
+/** The documented environment variables (for README and `.env.example` generation). */
+export const DASHBOARD_ENV_SCHEMA = DashboardEnvSchema;
+
+/**
+ * Parses the dashboard's environment. Empty strings count as unset. Throws a `ConfigError` that lists
+ * every problem at once.
+ */
+export function loadDashboardConfig(env: Record<string, string | undefined>): DashboardConfig {
+  return parseConfig(DashboardConfigSchema, env, 'dashboard configuration');
+}
