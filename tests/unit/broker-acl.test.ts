@@ -1,0 +1,124 @@
+// Table tests of the broker's ACL (broker/src/acl.ts), including the usual wildcard tricks.
+import { describe, expect, it } from 'vitest';
+import { isValidTopicFilter, mayPublish, mayReceive, maySubscribe, type Identity } from '../../broker/src/acl.ts';
+
+const device: Identity = { kind: 'device', id: 'nwo-1f-counter-01' };
+const ingest: Identity = { kind: 'service', name: 'kanki-ingest', role: 'ingest' };
+const reader: Identity = { kind: 'service', name: 'kanki-dashboard', role: 'reader' };
+const anonymous: Identity = { kind: 'anonymous' };
+
+describe('mayPublish', () => {
+  it.each<[string, Identity, string, boolean]>([
+    ['device: own reading', device, 'kanki/v1/sensors/nwo-1f-counter-01/reading', true],
+    ['device: own status (and will)', device, 'kanki/v1/sensors/nwo-1f-counter-01/status', true],
+    ['device: any other topic under its own prefix', device, 'kanki/v1/sensors/nwo-1f-counter-01/junk', false],
+    ['device: a deeper topic under its own reading', device, 'kanki/v1/sensors/nwo-1f-counter-01/reading/x', false],
+    ["device: another device's reading", device, 'kanki/v1/sensors/nwo-1f-waiting-01/reading', false],
+    ['device: id that is a prefix of its own', device, 'kanki/v1/sensors/nwo-1f-counter-0/reading', false],
+    ['device: id that extends its own', device, 'kanki/v1/sensors/nwo-1f-counter-01x/reading', false],
+    ['device: the bare prefix', device, 'kanki/v1/sensors/nwo-1f-counter-01/', false],
+    ['device: the sensor level itself', device, 'kanki/v1/sensors/nwo-1f-counter-01', false],
+    ['device: + in a publish', device, 'kanki/v1/sensors/nwo-1f-counter-01/+', false],
+    ['device: # in a publish', device, 'kanki/v1/sensors/nwo-1f-counter-01/#', false],
+    ['device: + embedded in a level', device, 'kanki/v1/sensors/nwo-1f-counter-01/read+ing', false],
+    ['device: .. level', device, 'kanki/v1/sensors/nwo-1f-counter-01/../nwo-1f-waiting-01/reading', false],
+    ['device: . level', device, 'kanki/v1/sensors/nwo-1f-counter-01/./reading', false],
+    ['device: empty level', device, 'kanki/v1/sensors/nwo-1f-counter-01//reading', false],
+    ['device: trailing empty level', device, 'kanki/v1/sensors/nwo-1f-counter-01/reading/', false],
+    ['device: NUL in topic', device, 'kanki/v1/sensors/nwo-1f-counter-01/reading\u0000', false],
+    ['device: $SYS', device, '$SYS/broker/clients', false],
+    ['device: room state', device, 'kanki/v1/rooms/nishi-ward-office/1f-counter/state', false],
+    ['device: leading slash variant', device, '/kanki/v1/sensors/nwo-1f-counter-01/reading', false],
+    ['device: case variant of the root', device, 'Kanki/v1/sensors/nwo-1f-counter-01/reading', false],
+    ['device: empty topic', device, '', false],
+    ['ingest: room state', ingest, 'kanki/v1/rooms/nishi-ward-office/1f-counter/state', true],
+    ['ingest: alert', ingest, 'kanki/v1/alerts/nishi-ward-office/1f-counter', true],
+    ['ingest: dead letter', ingest, 'kanki/v1/ingest/rejected', true],
+    ['ingest: forging a reading', ingest, 'kanki/v1/sensors/nwo-1f-counter-01/reading', false],
+    ['ingest: rooms look-alike', ingest, 'kanki/v1/roomsX/a/b/state', false],
+    ['ingest: bare rooms', ingest, 'kanki/v1/rooms', false],
+    ['ingest: $SYS', ingest, '$SYS/x', false],
+    ['reader: anything', reader, 'kanki/v1/rooms/nishi-ward-office/1f-counter/state', false],
+    ['anonymous: any normal topic', anonymous, 'tele/co2-lobby/SENSOR', true],
+    ['anonymous: $SYS', anonymous, '$SYS/fake/new/clients', false],
+    ['anonymous: wildcard', anonymous, 'kanki/v1/sensors/+/reading', false],
+  ])('%s', (_name, identity, topic, expected) => {
+    expect(mayPublish(identity, topic)).toBe(expected);
+  });
+
+  it('refuses a device whose id could smuggle wildcards or separators into its prefix', () => {
+    for (const id of ['+', '#', 'a/b', '', '..', 'a+b']) {
+      expect(mayPublish({ kind: 'device', id }, `kanki/v1/sensors/${id}/reading`)).toBe(false);
+    }
+  });
+});
+
+describe('maySubscribe', () => {
+  it.each<[string, Identity, string, boolean]>([
+    ['device: its own subtree', device, 'kanki/v1/sensors/nwo-1f-counter-01/#', true],
+    ['device: its own config topic', device, 'kanki/v1/sensors/nwo-1f-counter-01/config', true],
+    ['device: #', device, '#', false],
+    ['device: +/#', device, '+/#', false],
+    ['device: every reading', device, 'kanki/v1/sensors/+/reading', false],
+    ['device: all sensors', device, 'kanki/v1/sensors/#', false],
+    ['device: wildcard in the root', device, 'kanki/+/sensors/nwo-1f-counter-01/#', false],
+    ['device: another device', device, 'kanki/v1/sensors/nwo-1f-waiting-01/#', false],
+    ['device: extended id', device, 'kanki/v1/sensors/nwo-1f-counter-01x/#', false],
+    ['device: .. after its prefix', device, 'kanki/v1/sensors/nwo-1f-counter-01/../#', false],
+    ['device: empty level after its prefix', device, 'kanki/v1/sensors/nwo-1f-counter-01//#', false],
+    ['device: $SYS', device, '$SYS/#', false],
+    ['device: room state', device, 'kanki/v1/rooms/#', false],
+    ['ingest: all sensors', ingest, 'kanki/v1/sensors/#', true],
+    ['ingest: readings', ingest, 'kanki/v1/sensors/+/reading', true],
+    ['ingest: statuses', ingest, 'kanki/v1/sensors/+/status', true],
+    ['ingest: Tasmota firmware', ingest, 'tele/+/SENSOR', true],
+    ['ingest: ESPHome firmware', ingest, '+/sensor/+/state', true],
+    ['ingest: $SYS', ingest, '$SYS/#', false],
+    ['ingest: malformed # in the middle', ingest, 'kanki/v1/#/reading', false],
+    ['ingest: malformed mixed wildcard', ingest, 'kanki/v1/sensors/a+/reading', false],
+    ['reader: rooms', reader, 'kanki/v1/rooms/#', true],
+    ['reader: room states', reader, 'kanki/v1/rooms/+/+/state', true],
+    ['reader: alerts', reader, 'kanki/v1/alerts/#', true],
+    ['reader: sensors', reader, 'kanki/v1/sensors/#', false],
+    ['reader: #', reader, '#', false],
+    ['reader: wildcard replacing rooms', reader, 'kanki/v1/+/#', false],
+    ['reader: bare rooms level', reader, 'kanki/v1/rooms', false],
+    ['reader: look-alike', reader, 'kanki/v1/roomsX/#', false],
+    ['reader: dead letters', reader, 'kanki/v1/ingest/#', false],
+    ['anonymous: anything', anonymous, '#', true],
+    ['anonymous: malformed', anonymous, 'a/#/b', false],
+  ])('%s', (_name, identity, filter, expected) => {
+    expect(maySubscribe(identity, filter)).toBe(expected);
+  });
+});
+
+describe('mayReceive (checked on every delivery)', () => {
+  it.each<[string, Identity, string, boolean]>([
+    ['device: its own topic', device, 'kanki/v1/sensors/nwo-1f-counter-01/config', true],
+    ['device: another device', device, 'kanki/v1/sensors/nwo-1f-waiting-01/reading', false],
+    ['device: room state', device, 'kanki/v1/rooms/a/b/state', false],
+    ['ingest: a reading', ingest, 'kanki/v1/sensors/nwo-1f-counter-01/reading', true],
+    ['ingest: $SYS', ingest, '$SYS/abc/heartbeat', false],
+    ['reader: room state', reader, 'kanki/v1/rooms/a/b/state', true],
+    ['reader: alert', reader, 'kanki/v1/alerts/a/b', true],
+    ['reader: a reading', reader, 'kanki/v1/sensors/nwo-1f-counter-01/reading', false],
+  ])('%s', (_name, identity, topic, expected) => {
+    expect(mayReceive(identity, topic)).toBe(expected);
+  });
+});
+
+describe('isValidTopicFilter', () => {
+  it.each<[string, boolean]>([
+    ['#', true],
+    ['+', true],
+    ['a/+/c', true],
+    ['a/#', true],
+    ['a/#/c', false],
+    ['a#', false],
+    ['a/b+', false],
+    ['', false],
+    ['x'.repeat(513), false],
+  ])('%s → %s', (filter, expected) => {
+    expect(isValidTopicFilter(filter)).toBe(expected);
+  });
+});
