@@ -99,8 +99,11 @@ describe.each([
     }, 5000, 'room state with the newest value');
     expect(state).toMatchObject({ facility: 'tobe-elementary', room: 'class-1-1', level: 'ventilate', stale: false });
 
-    const text = await metricsText(ingest);
-    expect(metricValue(text, 'kanki_ingest_readings_stored_total')).toBe(30);
+    // The store may show the data a moment before its write call returns and the counter moves.
+    const text = await waitFor(async () => {
+      const t = await metricsText(ingest);
+      return metricValue(t, 'kanki_ingest_readings_stored_total') === 30 ? t : null;
+    }, 5000, 'stored counter at 30');
     expect(metricValue(text, 'kanki_ingest_messages_received_total')).toBe(30 + bad.length + 1);
     expect(text).toContain('kanki_ingest_messages_rejected_total{reason="unknown_device"} 1');
     expect(text).toContain('kanki_ingest_messages_rejected_total{reason="too_large"} 1');
