@@ -1,0 +1,166 @@
+/**
+ * The simulator: one device (MQTT connection) per native sensor of the registry, rooms stepped in
+ * simulated time, readings published on each device's own schedule. Built without reading env or
+ * argv (that is main.ts), so the all-in-one start script and the tests start it the same way.
+ */
+import type { Logger } from '../../common/logger.ts';
+import { deviceKey, type Registry, type RoomEntry } from '../../common/registry.ts';
+import { loadSimSecrets, type SimConfig } from './config.ts';
+import { startDevice, type SimDevice } from './device.ts';
+import { createKeyedRandom, createRng } from './random.ts';
+import { createSimRoom, takeDueReadings, type SimRoom } from './room-sim.ts';
+import { createSimClock, resolveTimestampMode } from './sim-clock.ts';
+
+/** Counters over all devices, for the progress line and tests. */
+export type SimStats = {
+  /** Devices simulated. */
+  devices: number;
+  /** Devices connected right now. */
+  connected: number;
+  /** Readings acknowledged by the broker. */
+  published: number;
+  /** Connection and publish errors. */
+  errors: number;
+  /** Readings waiting in offline buffers. */
+  buffered: number;
+  /** Readings refused because a buffer was full. */
+  dropped: number;
+  /** Readings sent and not yet acknowledged. */
+  inflight: number;
+  /** Simulated time now (ISO 8601). */
+  simTime: string;
+};
+
+/** What the simulator needs from its caller. */
+export type SimDeps = {
+  logger: Logger;
+  registry: Registry;
+  /** Device secrets (id → plain secret); by default read from `config.secrets` when set. */
+  secrets?: ReadonlyMap<string, string>;
+  /** Real clock, injectable for tests. */
+  realNow?: () => number;
+};
+
+/** A running simulator. */
+export type Simulator = {
+  /** Stops ticking, flushes and disconnects every device cleanly (each publishes `offline`). Idempotent. */
+  close(): Promise<void>;
+  stats(): SimStats;
+  /** Resolves when `--duration` has elapsed (never, without one) or the simulator is closed. */
+  readonly done: Promise<void>;
+  /** The seed in use (logged, so a run can be repeated). */
+  readonly seed: number;
+};
+
+/** The native sensors of the registry in file order, each with its room; the first `limit` only. */
+export function selectSensors(registry: Registry, limit?: number): { sensorId: string; room: RoomEntry }[] {
+  const all = registry.rooms.flatMap((room) =>
+    room.sensors.map(deviceKey).filter((d) => d.kind === 'native').map((d) => ({ sensorId: d.id, room })),
+  );
+  return limit === undefined ? all : all.slice(0, limit);
+}
+
+/** How long each device may take to flush and say goodbye at close. */
+const CLOSE_TIMEOUT_MS = 5000;
+
+/** Starts every device and the simulated clock; resolves once all connections are under way. */
+export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<Simulator> {
+  const log = deps.logger.child({ component: 'firmware-sim' });
+  const realNow = deps.realNow ?? Date.now;
+  const secrets = deps.secrets ?? (config.secrets ? loadSimSecrets(config.secrets) : new Map<string, string>());
+  const startMs = config.start ?? realNow();
+  const clock = createSimClock({ startMs, speed: config.speed, realNow });
+  const stamp = resolveTimestampMode(config.timestamps, config.speed, startMs, realNow()) === 'device';
+  const intervalMs = config.interval * 1000;
+  const endMs = config.duration === undefined ? Infinity : startMs + config.duration * 1000;
+  const rand = createKeyedRandom(config.seed);
+
+  const selected = selectSensors(deps.registry, config.sensors);
+  const byRoom = new Map<RoomEntry, string[]>();
+  for (const { sensorId, room } of selected) byRoom.set(room, [...(byRoom.get(room) ?? []), sensorId]);
+  const rooms: SimRoom[] = [...byRoom].map(([entry, ids]) =>
+    createSimRoom(entry, ids, { seed: config.seed, startMs, intervalMs, sensorType: config.sensorType }, rand),
+  );
+  const missingSecrets = secrets.size > 0 ? selected.filter((s) => !secrets.has(s.sensorId)).length : 0;
+  if (missingSecrets > 0) log.warn({ missingSecrets }, 'some devices have no secret in the secrets file and connect without a password');
+
+  const devices = new Map<string, SimDevice>();
+  for (const { sensorId } of selected) {
+    devices.set(sensorId, startDevice({
+      sensorId,
+      brokerUrl: config.broker,
+      password: secrets.get(sensorId),
+      bufferSize: config.buffer,
+      reconnectMinMs: config.reconnectMin * 1000,
+      reconnectMaxMs: config.reconnectMax * 1000,
+      logger: log,
+      random: createRng(config.seed, `backoff|${sensorId}`),
+    }));
+  }
+  log.info({
+    devices: devices.size, rooms: rooms.length, seed: config.seed, speed: config.speed, interval: config.interval,
+    start: new Date(startMs).toISOString(), timestamps: stamp ? 'device' : 'none', broker: config.broker,
+  }, 'simulator started');
+  if (devices.size === 0) log.warn('the registry has no native sensors to simulate');
+
+  let finish: () => void = () => {};
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  let stopped = false;
+  // Tick a few times per reading interval (real time), at most 50 times a second.
+  const tickMs = Math.min(1000, Math.max(20, intervalMs / config.speed / 4));
+  const emit = (sensorId: string, payload: object) => devices.get(sensorId)?.send(JSON.stringify(payload));
+
+  function tick(): void {
+    if (stopped) return;
+    const now = clock.now();
+    try {
+      for (const room of rooms) takeDueReadings(room, now, endMs, { intervalMs, stamp, rand }, emit);
+    } catch (err) {
+      // A bug in the model must not kill the process silently between ticks: log it and stop.
+      log.error({ err }, 'simulation step failed; stopping');
+      stop();
+      return;
+    }
+    if (now >= endMs) {
+      log.info({ simTime: new Date(endMs).toISOString() }, 'duration reached');
+      stop();
+    }
+  }
+  const timer = setInterval(tick, tickMs);
+  timer.unref();
+  function stop(): void {
+    stopped = true;
+    clearInterval(timer);
+    finish();
+  }
+  tick();
+
+  function stats(): SimStats {
+    const s: SimStats = { devices: devices.size, connected: 0, published: 0, errors: 0, buffered: 0, dropped: 0, inflight: 0, simTime: new Date(Math.min(clock.now(), endMs)).toISOString() };
+    for (const d of devices.values()) {
+      const ds = d.stats();
+      if (ds.connected) s.connected++;
+      s.published += ds.published;
+      s.errors += ds.errors;
+      s.buffered += ds.buffered;
+      s.dropped += ds.dropped;
+      s.inflight += ds.inflight;
+    }
+    return s;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    done,
+    seed: config.seed,
+    stats,
+    close() {
+      closing ??= (async () => {
+        stop();
+        await Promise.all([...devices.values()].map((d) => d.close(CLOSE_TIMEOUT_MS)));
+        log.info(stats(), 'simulator stopped');
+      })();
+      return closing;
+    },
+  };
+}

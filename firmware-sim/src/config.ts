@@ -1,0 +1,239 @@
+/**
+ * The simulator's command line: `node:util` parseArgs splits the flags, one zod schema converts and
+ * checks them, and every problem is reported at once (exit code 2 in main). The flag table is the
+ * single source of the schema, the `--help` text and the README's flag list.
+ */
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { LogLevelSchema } from '../../common/config.ts';
+import { ConfigError } from '../../common/errors.ts';
+import { SENSOR_TYPES, type SensorType } from './sensor-model.ts';
+import { TIMESTAMP_MODES, type TimestampMode } from './sim-clock.ts';
+
+/** The simulator's configuration, parsed once from the command line (and a few env defaults). */
+export type SimConfig = Readonly<{
+  /** MQTT broker URL (`mqtt://`, `mqtts://`, `ws://`, `wss://`). */
+  broker: string;
+  /** Registry file whose sensors are simulated. */
+  registry: string;
+  /** Simulate only the first N native sensors of the registry; undefined = all. */
+  sensors: number | undefined;
+  /** Simulated seconds between two readings of one device. */
+  interval: number;
+  /** Simulated seconds per real second. */
+  speed: number;
+  /** Seed of every random draw: the same seed, registry and start give the same readings. */
+  seed: number;
+  /** Simulated start instant (epoch ms); undefined = the real time at start. */
+  start: number | undefined;
+  /** Whether readings carry a device `ts` (see sim-clock.ts for why `auto`). */
+  timestamps: TimestampMode;
+  /** YAML file of device id → plain secret (MQTT password); undefined = connect without passwords. */
+  secrets: string | undefined;
+  /** Stop after this many simulated seconds; undefined = run until stopped. */
+  duration: number | undefined;
+  logLevel: z.output<typeof LogLevelSchema>;
+  /** Readings each device keeps while offline, sent on reconnect (then newer ones are counted as dropped). */
+  buffer: number;
+  /** First reconnect delay, real seconds (doubles per failed attempt, with jitter). */
+  reconnectMin: number;
+  /** Longest reconnect delay, real seconds. */
+  reconnectMax: number;
+  /** Sensor model of every device, or `mixed` (each device draws one from the seed). */
+  sensorType: SensorType | 'mixed';
+}>;
+
+/** Bad flags: `problems` lists every one; main exits with code 2 (usage error). */
+export class SimArgsError extends ConfigError {
+  readonly problems: readonly string[];
+  readonly exitCode = 2;
+  constructor(problems: readonly string[]) {
+    super(`invalid flags:\n  - ${problems.join('\n  - ')}\nRun with --help to see every flag.`);
+    this.problems = problems;
+  }
+}
+
+const numberFlag = (o: { int?: boolean; min: number; max: number; minExclusive?: boolean }) =>
+  z
+    .string()
+    .trim()
+    .regex(o.int ? /^\d+$/ : /^\d+(\.\d+)?$/, o.int ? 'must be a whole number' : 'must be a number')
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .refine((v) => (o.minExclusive ? v > o.min : v >= o.min), o.minExclusive ? `must be more than ${o.min}` : `must be at least ${o.min}`)
+        .refine((v) => v <= o.max, `must be at most ${o.max}`),
+    );
+
+const LOG_LEVELS = LogLevelSchema.unwrap().options;
+
+/** The flag schema; env vars only supply defaults shared with the other deployables. */
+function simFlagsSchema(env: Record<string, string | undefined>) {
+  const d = envDefaults(env);
+  return z.object({
+    broker: z.url({ protocol: /^(mqtts?|wss?|tcp)$/, error: 'must be a broker URL such as mqtt://127.0.0.1:1883' }).default(d.broker)
+      .describe('MQTT broker to connect to (mqtt://, mqtts://, ws://, wss://)'),
+    registry: z.string().trim().min(1, 'must not be empty').default(d.registry)
+      .describe('registry (YAML or JSON) whose sensors are simulated'),
+    sensors: numberFlag({ int: true, min: 1, max: 1_000_000 }).optional()
+      .describe('simulate only the first N native sensors of the registry'),
+    interval: numberFlag({ min: 1, max: 86_400 }).default(60)
+      .describe('simulated seconds between two readings of a device'),
+    speed: numberFlag({ min: 0, max: 3600, minExclusive: true }).default(1)
+      .describe('simulated time runs this many times faster than real time'),
+    seed: numberFlag({ int: true, min: 0, max: 2 ** 32 - 1 }).default(() => randomInt(2 ** 32 - 1))
+      .describe('seed of all random draws (same seed and --start = same readings)'),
+    start: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, e.g. 2026-11-24T08:30:00+09:00' }).transform((s) => Date.parse(s)).optional()
+      .describe('simulated start instant, e.g. 2026-11-24T08:30:00+09:00'),
+    timestamps: z.enum(TIMESTAMP_MODES, { error: `must be one of ${TIMESTAMP_MODES.join(', ')}` }).default('auto')
+      .describe('send device time in "ts": auto = only while simulated time tracks real time (speed 1, start now)'),
+    secrets: z.string().trim().min(1, 'must not be empty').optional()
+      .describe('YAML map of device id -> plain secret (MQTT password); a "devices:" section also works'),
+    duration: numberFlag({ min: 0, max: 10 * 365 * 86_400, minExclusive: true }).optional()
+      .describe('stop after this many simulated seconds'),
+    logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default(d.logLevel)
+      .describe(`log level: ${LOG_LEVELS.join(', ')}`),
+    buffer: numberFlag({ int: true, min: 0, max: 1_000_000 }).default(1440)
+      .describe('readings a device keeps while offline and sends on reconnect'),
+    reconnectMin: numberFlag({ min: 0.01, max: 3600 }).default(1)
+      .describe('first reconnect delay in real seconds; doubles per failed attempt, with jitter'),
+    reconnectMax: numberFlag({ min: 0.01, max: 3600 }).default(60)
+      .describe('longest reconnect delay in real seconds'),
+    sensorType: z.enum([...SENSOR_TYPES, 'mixed'], { error: `must be one of ${[...SENSOR_TYPES, 'mixed'].join(', ')}` }).default('mixed')
+      .describe('sensor model of every device (accuracy, noise); mixed = drawn per device'),
+  });
+}
+
+function envDefaults(env: Record<string, string | undefined>) {
+  const level = LogLevelSchema.safeParse(env.LOG_LEVEL || undefined);
+  return {
+    broker: env.MQTT_URL || 'mqtt://127.0.0.1:1883',
+    registry: env.KANKI_REGISTRY || 'config/registry.demo.yaml',
+    logLevel: level.success ? level.data : 'info',
+  };
+}
+
+/** The value placeholder and default shown by `--help`, per flag. */
+function flagHelp(env: Record<string, string | undefined>): Record<keyof SimConfig, { value: string; defaultText: string }> {
+  const d = envDefaults(env);
+  return {
+    broker: { value: '<url>', defaultText: `${d.broker} (env MQTT_URL)` },
+    registry: { value: '<file>', defaultText: `${d.registry} (env KANKI_REGISTRY)` },
+    sensors: { value: '<n>', defaultText: 'all' },
+    interval: { value: '<seconds>', defaultText: '60' },
+    speed: { value: '<factor>', defaultText: '1, at most 3600' },
+    seed: { value: '<n>', defaultText: 'random, logged at start' },
+    start: { value: '<iso-time>', defaultText: 'now' },
+    timestamps: { value: 'auto|device|none', defaultText: 'auto' },
+    secrets: { value: '<file>', defaultText: 'none: connect without passwords' },
+    duration: { value: '<seconds>', defaultText: 'run until stopped' },
+    logLevel: { value: '<level>', defaultText: `${d.logLevel} (env LOG_LEVEL)` },
+    buffer: { value: '<n>', defaultText: '1440, a day at one a minute' },
+    reconnectMin: { value: '<seconds>', defaultText: '1' },
+    reconnectMax: { value: '<seconds>', defaultText: '60' },
+    sensorType: { value: 'scd30|scd4x|s8|mixed', defaultText: 'mixed' },
+  };
+}
+
+const toFlag = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** True when argv asks for help (`--help` or `-h`), whatever else it contains. */
+export function simHelpRequested(argv: readonly string[]): boolean {
+  return argv.some((a) => a === '--help' || a === '-h');
+}
+
+/** The `--help` text: every flag with its description and default. */
+export function formatSimHelp(env: Record<string, string | undefined> = {}): string {
+  const shape = simFlagsSchema(env).shape;
+  const help = flagHelp(env);
+  const rows = (Object.keys(help) as (keyof SimConfig)[]).map((key) => ({
+    left: `${toFlag(key)} ${help[key].value}`,
+    right: `${shape[key].description ?? ''} [default: ${help[key].defaultText}]`,
+  }));
+  const width = Math.max(...rows.map((r) => r.left.length)) + 2;
+  return [
+    'Usage: npm run sim -- [flags]        (or: npx tsx firmware-sim/src/main.ts [flags])',
+    '',
+    'Simulates Kanki CO2 monitors: one MQTT connection per native sensor of the registry, each',
+    'publishing readings of a modelled room (occupancy, ventilation, sensor lag and noise).',
+    '',
+    'Flags:',
+    ...rows.map((r) => `  ${r.left.padEnd(width)}${r.right}`),
+    `  ${'--help, -h'.padEnd(width)}print this text and exit`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Parses the simulator's flags (without `node` and the script path). Env vars only supply defaults:
+ * MQTT_URL, KANKI_REGISTRY, LOG_LEVEL. Throws `SimArgsError` listing every problem. `--help` is
+ * accepted and ignored here: check `simHelpRequested` first.
+ */
+export function parseSimArgs(argv: readonly string[], env: Record<string, string | undefined> = {}): SimConfig {
+  const schema = simFlagsSchema(env);
+  const keys = Object.keys(schema.shape) as (keyof SimConfig)[];
+  const byFlag = new Map(keys.map((key) => [toFlag(key).slice(2), key]));
+  const options = Object.fromEntries([...byFlag.keys()].map((name) => [name, { type: 'string' as const }]));
+  // Not strict: node would stop at the first problem, and we want to list them all.
+  const { tokens } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: false, allowPositionals: true, tokens: true });
+  const problems: string[] = [];
+  const input: Partial<Record<keyof SimConfig, string>> = {};
+  for (const token of tokens) {
+    if (token.kind === 'positional') problems.push(`unexpected argument "${token.value}" (flags look like --name value)`);
+    if (token.kind !== 'option' || token.name === 'help' || token.name === 'h') continue;
+    const key = byFlag.get(token.name);
+    if (!key) problems.push(`unknown flag ${token.rawName}`);
+    else if (token.value === undefined || (!token.inlineValue && token.value.startsWith('--'))) problems.push(`${token.rawName} needs a value${token.value === undefined ? '' : ` (got "${token.value}", another flag)`}`);
+    else input[key] = token.value;
+  }
+  if (env.LOG_LEVEL && !LogLevelSchema.safeParse(env.LOG_LEVEL).success) problems.push(`env LOG_LEVEL "${env.LOG_LEVEL}": must be one of ${LOG_LEVELS.join(', ')}`);
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = String(issue.path[0] ?? '') as keyof SimConfig;
+      problems.push(`${toFlag(key)}${input[key] !== undefined ? ` "${input[key]}"` : ''}: ${issue.message}`);
+    }
+  }
+  // Optional flags become explicit `undefined`, so that the config object always has every key.
+  const config: SimConfig | undefined = result.success
+    ? { sensors: undefined, start: undefined, secrets: undefined, duration: undefined, ...result.data }
+    : undefined;
+  if (config && config.reconnectMin > config.reconnectMax) problems.push('--reconnect-min must not be larger than --reconnect-max');
+  if (config && config.speed / config.interval > 100) {
+    problems.push(`--speed ${config.speed} with --interval ${config.interval} makes ${Math.round(config.speed / config.interval)} readings per second per device; keep it at most 100 (raise --interval or lower --speed)`);
+  }
+  if (problems.length > 0 || !config) throw new SimArgsError(problems);
+  return Object.freeze(config);
+}
+
+/**
+ * Reads the device secrets a simulated device connects with: either a flat map `id: secret` or the
+ * broker's file shape `devices: { id: secret }` when it holds plain secrets. Secret values never
+ * appear in errors.
+ */
+export function loadSimSecrets(file: string): ReadonlyMap<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read the secrets file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length > 0) throw new ConfigError(`secrets file ${file} is not valid YAML (line ${doc.errors[0]?.linePos?.[0]?.line ?? '?'})`);
+  const data: unknown = doc.toJS();
+  const map = data && typeof data === 'object' && 'devices' in data ? (data as { devices: unknown }).devices : data;
+  const parsed = z.record(z.string(), z.string().min(1)).safeParse(map ?? {});
+  if (!parsed.success) {
+    const where = parsed.error.issues.map((i) => i.path.join('.') || '(top level)').join(', ');
+    throw new ConfigError(`secrets file ${file}: expected "device-id: secret" entries; bad entries at ${where}`);
+  }
+  const hashed = Object.entries(parsed.data).filter(([, v]) => v.startsWith('scrypt$')).map(([k]) => k);
+  if (hashed.length > 0) {
+    throw new ConfigError(`secrets file ${file}: ${hashed.join(', ')} hold hashes; a device needs its plain secret (keep a separate file for the simulator)`);
+  }
+  return new Map(Object.entries(parsed.data));
+}
