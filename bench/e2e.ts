@@ -27,7 +27,7 @@ const { values } = parseArgs({ options: { messages: { type: 'string' }, publishe
 const flags = Flags.parse(values);
 
 const here = import.meta.dirname;
-const child = (file: string): ChildProcess => fork(join(here, file), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const child = (file: string): ChildProcess => fork(join(here, file), [], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE && file.startsWith('ingest') ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 function nextMessage<T>(c: ChildProcess, type: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const on = (m: { type: string; message?: string }) => {
@@ -59,7 +59,7 @@ console.log(`Kanki end-to-end benchmark: ${flags.messages} readings, ${flags.pub
 let broker = await startBroker(loadBrokerConfig({ MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', NODE_ENV: 'test' }), { logger });
 let url = `mqtt://127.0.0.1:${broker.port}`;
 const sub = child('subscriber.ts');
-sub.send({ url, expect: flags.messages });
+sub.send({ url, expect: flags.messages, clean: process.env.BENCH_CLEAN !== 'false' });
 await nextMessage(sub, 'ready');
 let pub = child('publishers.ts');
 const subDone = nextMessage<{ received: number; seconds: number }>(sub, 'done');
@@ -80,7 +80,7 @@ ing.send({
   expect: flags.messages,
   env: {
     MQTT_URL: url, DATA_DIR: join(tmp.path, 'data'), INFLUX_URL: influx.url, INFLUX_DB: 'kanki_bench', KANKI_REGISTRY: registryFile,
-    METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', INGEST_BATCH_SIZE: String(flags.batch), LOG_LEVEL: 'silent', NODE_ENV: 'test',
+    METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', INGEST_BATCH_SIZE: String(flags.batch), ROOM_STATE_INTERVAL_MS: process.env.BENCH_ROOM_STATE_MS ?? '1000', LOG_LEVEL: 'silent', NODE_ENV: 'test',
   },
 });
 await nextMessage(ing, 'ready');
@@ -88,10 +88,13 @@ pub = child('publishers.ts');
 const stored = nextMessage<{ stored: number; seconds: number; p50: number; p99: number; max: number; writeMs: number; batches: number; cpuSeconds: number }>(ing, 'done');
 const published = nextMessage<{ published: number; seconds: number }>(pub, 'done');
 const pubStart = performance.now();
+const brokerCpu0 = process.cpuUsage();
 pub.send({ url, sensors, messages: flags.messages, publishers: flags.publishers, window: flags.window });
 const timeout = setTimeout(() => ing.send('stop'), 180_000);
 const [res, pubRes] = await Promise.all([stored, published]);
 const wall = (performance.now() - pubStart) / 1000;
+const brokerCpu = process.cpuUsage(brokerCpu0);
+const brokerCpuSeconds = (brokerCpu.user + brokerCpu.system) / 1e6;
 clearTimeout(timeout);
 ing.send('stop');
 const count = await fetch(`${influx.url}/query?db=kanki_bench&q=${encodeURIComponent('SELECT count(co2) FROM raw.air')}`).then((r) => r.json()) as { results: { series?: { values: [string, number][] }[] }[] };
@@ -102,6 +105,7 @@ console.log(`publish → stored latency:     p50 ${res.p50} ms, p99 ${res.p99} m
 console.log(`lost:                         ${pubRes.published - inDb} (published ${pubRes.published}, acknowledged by the broker ${pubRes.published}, in InfluxDB ${inDb})`);
 console.log(`ratio to bare broker:         ${((100 * rate) / bareRate).toFixed(1)} %`);
 console.log(`where the time goes:          ingest CPU ${res.cpuSeconds.toFixed(1)} s over ${wall.toFixed(1)} s wall (${((100 * res.cpuSeconds) / wall).toFixed(0)} % of one core); ` +
+  `broker CPU ${brokerCpuSeconds.toFixed(1)} s (${((100 * brokerCpuSeconds) / wall).toFixed(0)} %); ` +
   `${res.batches} InfluxDB writes, ${(res.writeMs / 1000).toFixed(1)} s awaiting them (${(res.writeMs / res.batches).toFixed(1)} ms each, overlapping ingest work)`);
 pub.kill();
 await new Promise((r) => ing.once('exit', r));

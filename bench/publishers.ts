@@ -33,7 +33,10 @@ async function run(job: Job): Promise<{ published: number; seconds: number }> {
         const pump = () => {
           while (sent < total && sent - acked < job.window) {
             const n = ci * perClient + sent++;
-            const sensor = job.sensors[n % job.sensors.length] as string;
+            // Each publisher owns its own sensors: two readings of one sensor in the same millisecond
+            // would be the same point (idempotent writes) and look like a loss.
+            const own = Math.floor(job.sensors.length / job.publishers);
+            const sensor = job.sensors[ci * own + (sent % own)] as string;
             const payload = `{"co2":${400 + (n % 1600)},"temperature":22.5,"humidity":45,"ts":${Date.now()},"seq":${n}}`;
             client.publish(buildSensorReadingTopic(sensor), payload, { qos: 1 }, (err) => {
               if (err) return reject(err);

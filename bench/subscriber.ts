@@ -6,9 +6,9 @@
 import mqtt from 'mqtt';
 import { SENSOR_READINGS_FILTER } from '../common/topics.ts';
 
-process.once('message', (job: { url: string; expect: number }) => {
+process.once('message', (job: { url: string; expect: number; clean: boolean }) => {
   void (async () => {
-    const client = await mqtt.connectAsync(job.url, { clientId: 'bench-sub', protocolVersion: 4, clean: true, reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(job.url, { clientId: 'bench-sub', protocolVersion: 4, clean: job.clean, reconnectPeriod: 0 });
     let count = 0;
     let first = 0;
     client.on('message', () => {

@@ -12,6 +12,7 @@ import { RateLimitedLog, type Logger } from '../../common/logger.ts';
 import { AccessDeniedError, createAuthHooks } from './auth.ts';
 import type { BrokerConfig } from './config.ts';
 import { MalformedLengthError, PacketTooLargeError, SizeLimitedConnection } from './packet-size-guard.ts';
+import { createIndexedMemoryPersistence } from './persistence.ts';
 import { createDummySecret } from './secret-hash.ts';
 import { findWeakSecrets, loadSecretsFile, readExampleSecretValues, SecretsFileError, type Secrets } from './secrets.ts';
 
@@ -19,7 +20,14 @@ import { findWeakSecrets, loadSecretsFile, readExampleSecretValues, SecretsFileE
 export const EXAMPLE_SECRETS_FILE = fileURLToPath(new URL('../../config/device-secrets.example.yaml', import.meta.url));
 
 /** What the broker needs from outside. */
-export type BrokerDeps = { logger: Logger };
+export type BrokerDeps = {
+  logger: Logger;
+  /**
+   * aedes persistence (sessions, retained messages, queued QoS 1). Default: in memory with an
+   * indexed outgoing queue (`persistence.ts`); `aedes-persistence-redis` shares it between instances.
+   */
+  persistence?: object;
+};
 
 /** A running broker. */
 export type RunningBroker = {
@@ -86,7 +94,7 @@ export async function startBroker(config: BrokerConfig, deps: BrokerDeps): Promi
   const log = deps.logger.child({ component: 'broker' });
   const secrets = await loadAuthMode(config, log);
   const hooks = createAuthHooks({ secrets, dummySecret: await createDummySecret(), logger: log });
-  const broker = await Aedes.createBroker({ ...hooks });
+  const broker = await Aedes.createBroker({ ...hooks, persistence: (deps.persistence ?? createIndexedMemoryPersistence()) as never });
   const oversized = new RateLimitedLog(log);
 
   broker.on('client', (client) => log.debug({ clientId: client.id }, 'MQTT client connected'));

@@ -53,8 +53,13 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     });
   };
   const rooms = new RoomStateTracker(
-    { staleAfterMs: config.STALE_AFTER_SECONDS * 1000 },
-    { publish: (t, p) => publish(t, p, true, 1), now, onPublished: () => metrics.roomStatesPublished.inc() },
+    { staleAfterMs: config.STALE_AFTER_SECONDS * 1000, minIntervalMs: config.ROOM_STATE_INTERVAL_MS, maxPerTick: 500 },
+    {
+      publish: (t, p) => publish(t, p, true, 0),
+      now,
+      onPublished: () => metrics.roomStatesPublished.inc(),
+      canPublish: () => client?.connected === true && client.stream?.writableNeedDrain !== true,
+    },
   );
   const deadLetters = new DeadLetters(
     { file: join(dir, 'rejected.ndjson'), maxFileBytes: 10 * 1024 * 1024, publishPerSecond: config.DEAD_LETTERS_PER_SECOND },
@@ -138,7 +143,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
   client.on('close', () => metrics.mqttConnected.set(0));
   client.on('error', (err) => logger.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'MQTT error'));
 
-  const tick = setInterval(() => rooms.tick(), config.ROOM_STATE_INTERVAL_MS);
+  const tick = setInterval(() => rooms.tick(), Math.min(250, config.ROOM_STATE_INTERVAL_MS));
   tick.unref();
 
   let closing: Promise<void> | undefined;

@@ -24,7 +24,7 @@ export const IngestEnvSchema = StoreEnvSchema.extend({
   INGEST_MAX_PAST_HOURS: int(1, 87_600).default(144).describe('Device times further back are replaced by the receive time (keep below raw retention)'),
   INGEST_SUSPECT_ABOVE_PPM: int(1000, 40_000).default(10_000).describe('CO2 above this is stored flagged suspect-high'),
   STALE_AFTER_SECONDS: int(10, 86_400).default(300).describe('A room with no fresh reading for this long is "no data"'),
-  ROOM_STATE_INTERVAL_MS: int(50, 60_000).default(1000).describe('Room states are published at most this often per room'),
+  ROOM_STATE_INTERVAL_MS: int(50, 600_000).default(5000).describe('A room\'s state is published at most once per this interval (a reading is published at once when the room was quiet longer)'),
   DEAD_LETTERS_PER_SECOND: int(0, 100_000).default(20).describe('Dead letters published per second at most (all are counted and filed)'),
   METRICS_PORT: PortSchema.default(9464).describe('Port of /metrics and /healthz (Prometheus text)'),
   METRICS_HOST: z.string().default('0.0.0.0').describe('Address /metrics listens on'),

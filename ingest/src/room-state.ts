@@ -3,8 +3,9 @@
  * any subscriber (dashboard, signage, Home Assistant) sees each room's air at once. A room's value
  * is the median over its sensors' newest readings (robust to one bad sensor). A room whose sensors
  * are all silent past `staleAfterMs` or offline is published as `nodata` with null values — never
- * a stale value shown as current. Publishing is coalesced per room to at most one message per
- * interval (plus level changes at the next tick), so a busy room does not flood the broker.
+ * a stale value shown as current. A new reading is published at once unless the room was published
+ * less than `minIntervalMs` ago; then it waits for the tick. At real rates (one reading a minute)
+ * every reading goes out immediately; a flood cannot make one room publish more than once per interval.
  */
 import { levelFor, type Level } from '../../common/levels.ts';
 import type { RoomState } from '../../common/payloads.ts';
@@ -12,16 +13,30 @@ import type { RoomEntry } from '../../common/registry.ts';
 import { buildRoomStateTopic } from '../../common/topics.ts';
 
 type SensorLatest = { co2: number; temperature?: number; humidity?: number; time: number; online: boolean };
-type Tracked = { room: RoomEntry; sensors: Map<string, SensorLatest>; state: RoomState; dirty: boolean };
+type Tracked = { room: RoomEntry; sensors: Map<string, SensorLatest>; state: RoomState; dirty: boolean; lastPublished: number };
 
 export type PublishRetained = (topic: string, payload: string) => void;
 
 export class RoomStateTracker {
   private readonly rooms = new Map<string, Tracked>();
+  /** The same rooms in a list, for the tick's round-robin cursor. */
+  private readonly list: Tracked[] = [];
+  private cursor = 0;
 
   constructor(
-    private readonly options: { staleAfterMs: number },
-    private readonly deps: { publish: PublishRetained; now: () => number; onPublished?: () => void },
+    private readonly options: {
+      staleAfterMs: number;
+      minIntervalMs: number;
+      /** Publishes per tick at most, so thousands of rooms falling due together do not burst into the socket. */
+      maxPerTick?: number;
+    },
+    private readonly deps: {
+      publish: PublishRetained;
+      now: () => number;
+      onPublished?: () => void;
+      /** False while the connection's send buffer is full: states wait (dirty) so acknowledgements go first. */
+      canPublish?: () => boolean;
+    },
   ) {}
 
   /** Records a reading of one sensor; flagged readings and readings older than the sensor's newest are ignored. */
@@ -32,6 +47,8 @@ export class RoomStateTracker {
     if (prev && prev.time > r.time) return;
     t.sensors.set(sensor, { co2: r.co2, temperature: r.temperature, humidity: r.humidity, time: r.time, online: true });
     t.dirty = true;
+    const now = this.deps.now();
+    if (now - t.lastPublished >= this.options.minIntervalMs && (this.deps.canPublish?.() ?? true)) this.publish(t, this.compute(t, now), now);
   }
 
   /** Records a device's availability (its status topic or Last Will). */
@@ -43,18 +60,26 @@ export class RoomStateTracker {
     t.dirty = true;
   }
 
-  /** Recomputes every room and publishes those whose state changed or that got new data. */
-  tick(): void {
+  /**
+   * Publishes what is due: rooms with unpublished readings whose interval has passed, and rooms
+   * whose level or staleness changed by the passing of time (a sensor gone silent). `force`
+   * publishes every pending room regardless of the interval (shutdown).
+   */
+  tick(force = false): void {
     const now = this.deps.now();
-    for (const t of this.rooms.values()) {
+    const budget = force ? Infinity : (this.options.maxPerTick ?? 1000);
+    let published = 0;
+    for (let visited = 0; visited < this.list.length && published < budget; visited++) {
+      if (!force && !(this.deps.canPublish?.() ?? true)) break;
+      this.cursor = (this.cursor + 1) % this.list.length;
+      const t = this.list[this.cursor] as Tracked;
+      const due = t.dirty && (force || now - t.lastPublished >= this.options.minIntervalMs);
+      if (!due && t.state.stale) continue;
       const next = this.compute(t, now);
-      const changed = next.level !== t.state.level || next.stale !== t.state.stale;
-      if (!t.dirty && !changed) continue;
-      if (changed) next.since = new Date(now).toISOString();
-      t.state = next;
-      t.dirty = false;
-      this.deps.publish(buildRoomStateTopic(t.room.facilityId, t.room.roomId), JSON.stringify(next));
-      this.deps.onPublished?.();
+      if (due || next.level !== t.state.level || next.stale !== t.state.stale) {
+        this.publish(t, next, now);
+        published++;
+      }
     }
   }
 
@@ -63,15 +88,25 @@ export class RoomStateTracker {
     return [...this.rooms.values()].map((t) => t.state);
   }
 
+  private publish(t: Tracked, next: RoomState, now: number): void {
+    if (next.level !== t.state.level || next.stale !== t.state.stale || t.state.since === null) next.since = new Date(now).toISOString();
+    t.state = next;
+    t.dirty = false;
+    t.lastPublished = now;
+    this.deps.publish(buildRoomStateTopic(t.room.facilityId, t.room.roomId), JSON.stringify(next));
+    this.deps.onPublished?.();
+  }
+
   private track(room: RoomEntry): Tracked {
     const key = `${room.facilityId}/${room.roomId}`;
     let t = this.rooms.get(key);
     if (!t) {
       t = {
-        room, sensors: new Map(), dirty: true,
+        room, sensors: new Map(), dirty: true, lastPublished: -Infinity,
         state: { facility: room.facilityId, room: room.roomId, co2: null, temperature: null, humidity: null, level: 'nodata', since: null, updatedAt: null, stale: true },
       };
       this.rooms.set(key, t);
+      this.list.push(t);
     }
     return t;
   }

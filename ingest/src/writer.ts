@@ -11,7 +11,7 @@ import type { Logger } from '../../common/logger.ts';
 import { RateLimitedLog } from '../../common/logger.ts';
 import type { ReadingStore } from '../../common/store/reading-store.ts';
 import type { IngestMetrics } from './metrics.ts';
-import type { WriteAheadLog } from './wal.ts';
+import type { WalBatch, WriteAheadLog } from './wal.ts';
 
 export type WriterOptions = {
   batchSize: number;
@@ -20,6 +20,8 @@ export type WriterOptions = {
   failedDir: string;
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** Store writes in flight at once (default 2). */
+  concurrency?: number;
 };
 
 export type WriterDeps = { wal: WriteAheadLog; store: ReadingStore; metrics: IngestMetrics; logger: Logger; now?: () => number };
@@ -98,54 +100,78 @@ export class StoreWriter {
     return this.running;
   }
 
+  /**
+   * Writes batches with up to `concurrency` store writes in flight (InfluxDB ingests faster with two
+   * writers), committing strictly in log order: a batch's end becomes the checkpoint only when it
+   * and every batch before it are stored. After a retryable failure nothing later is committed;
+   * the log rewinds to the checkpoint and the writes that did land are simply repeated (idempotent).
+   */
   private async pump(force: boolean): Promise<void> {
-    const { wal, store, metrics, logger } = this.deps;
-    while (wal.hasUnread() && (force || !this.stopped)) {
-      const batch = wal.readBatch(this.options.batchSize);
-      if (batch.corrupt > 0) {
-        metrics.walCorrupt.inc(batch.corrupt);
-        logger.warn({ lines: batch.corrupt }, 'skipped unreadable write-ahead log lines (torn by a crash)');
+    const { wal, store, metrics } = this.deps;
+    const concurrency = this.options.concurrency ?? 2;
+    const inflight: { batch: WalBatch; started: number; result: Promise<unknown> }[] = [];
+    let failed = false;
+    const fill = () => {
+      while (!failed && inflight.length < concurrency && wal.hasUnread() && (force || !this.stopped)) {
+        // A second write only for a full batch; otherwise let the interval gather one.
+        if (inflight.length > 0 && !force && !this.fullBatchWaiting()) break;
+        const batch = wal.readBatch(this.options.batchSize);
+        if (batch.corrupt > 0) {
+          metrics.walCorrupt.inc(batch.corrupt);
+          this.deps.logger.warn({ lines: batch.corrupt }, 'skipped unreadable write-ahead log lines (torn by a crash)');
+        }
+        const result = batch.readings.length === 0 ? Promise.resolve(null) : store.write(batch.readings).then(() => null, (err: unknown) => err ?? new Error('store write failed'));
+        inflight.push({ batch, started: performance.now(), result });
       }
-      if (batch.readings.length === 0) {
-        wal.commit(batch.end, 0);
-        continue;
-      }
-      const started = performance.now();
-      try {
-        await store.write(batch.readings);
-      } catch (err) {
+    };
+    fill();
+    while (inflight.length > 0) {
+      const head = inflight.shift() as (typeof inflight)[number];
+      const err = await head.result;
+      if (failed) continue;
+      if (err === null) this.committed(head.batch, head.started);
+      else {
         const e = err as { code?: string; retryable?: boolean; message?: string };
         metrics.storeErrors.inc({ code: e.code ?? 'unknown' });
         if (e.retryable !== false) {
+          failed = true;
           wal.rewind();
-          this.backoffMs = Math.min(this.options.retryMaxMs ?? 30_000, Math.max(this.options.retryMinMs ?? 250, this.backoffMs * 2));
-          this.retryAt = this.now() + this.backoffMs;
-          this.recovering = true;
-          metrics.storeUp.set(0);
-          this.warn.warn('store-down', { err, retryInMs: this.backoffMs, pendingBytes: wal.backlogBytes() }, 'store write failed; readings stay in the spool and will be retried');
-          break;
+          this.storeFailed(err);
+          continue;
         }
-        this.setAside(batch.readings, e.message ?? String(err));
-        wal.commit(batch.end, batch.readings.length);
-        continue;
+        this.setAside(head.batch.readings, e.message ?? String(err));
+        wal.commit(head.batch.end, head.batch.readings.length);
       }
-      metrics.writeSeconds.observe((performance.now() - started) / 1000);
-      metrics.batchSize.observe(batch.readings.length);
-      wal.commit(batch.end, batch.readings.length);
-      metrics.stored.inc(batch.readings.length);
-      if (this.recovering) metrics.replayed.inc(batch.readings.length);
-      if (this.backoffMs > 0) logger.info({ pendingBytes: wal.backlogBytes() }, 'store is back; replaying the spool');
-      this.backoffMs = 0;
-      this.retryAt = 0;
-      this.lastFlush = this.now();
-      metrics.storeUp.set(1);
-      if (!wal.hasUnread()) this.recovering = false;
-      for (const l of this.listeners) l();
-      // Between full batches, let the interval gather the next one instead of writing dribbles.
-      if (!force && !this.fullBatchWaiting()) break;
+      if (force || this.fullBatchWaiting()) fill();
     }
     metrics.backlog.set(wal.backlogRecords());
     metrics.backlogBytes.set(wal.backlogBytes());
+  }
+
+  private committed(batch: WalBatch, started: number): void {
+    const { wal, metrics, logger } = this.deps;
+    wal.commit(batch.end, batch.readings.length);
+    if (batch.readings.length === 0) return;
+    metrics.writeSeconds.observe((performance.now() - started) / 1000);
+    metrics.batchSize.observe(batch.readings.length);
+    metrics.stored.inc(batch.readings.length);
+    if (this.recovering) metrics.replayed.inc(batch.readings.length);
+    if (this.backoffMs > 0) logger.info({ pendingBytes: wal.backlogBytes() }, 'store is back; replaying the spool');
+    this.backoffMs = 0;
+    this.retryAt = 0;
+    this.lastFlush = this.now();
+    metrics.storeUp.set(1);
+    if (!wal.hasUnread()) this.recovering = false;
+    for (const l of this.listeners) l();
+  }
+
+  private storeFailed(err: unknown): void {
+    const { wal, metrics } = this.deps;
+    this.backoffMs = Math.min(this.options.retryMaxMs ?? 30_000, Math.max(this.options.retryMinMs ?? 250, this.backoffMs * 2));
+    this.retryAt = this.now() + this.backoffMs;
+    this.recovering = true;
+    metrics.storeUp.set(0);
+    this.warn.warn('store-down', { err, retryInMs: this.backoffMs, pendingBytes: wal.backlogBytes() }, 'store write failed; readings stay in the spool and will be retried');
   }
 
   private setAside(readings: readonly { time: number }[], reason: string): void {

@@ -1,0 +1,76 @@
+/**
+ * `npm start`: the whole system in one process for local use — broker, ingest, dashboard and
+ * simulated sensors — started in that order and stopped in reverse (Ctrl-C). Configuration is the
+ * same environment each part reads alone (README "Configuration"); flags after `--` go to the
+ * simulator (`npm start -- --speed 60 --sensors 10`), and `--no-sim` leaves the simulator out
+ * (real monitors publish to the broker instead).
+ */
+import { loadBrokerConfig } from './broker/src/config.ts';
+import { startBroker } from './broker/src/app.ts';
+import { createLogger } from './common/logger.ts';
+import { loadRegistryFile } from './common/registry.ts';
+import { exitOnStartupError, onShutdown } from './common/shutdown.ts';
+import { createStoreFromEnv } from './common/store/store-config.ts';
+import { startDashboard } from './dashboard/src/app.ts';
+import { loadDashboardConfig } from './dashboard/src/config.ts';
+import { startSimulator } from './firmware-sim/src/app.ts';
+import { formatSimHelp, parseSimArgs, simHelpRequested } from './firmware-sim/src/config.ts';
+import { startIngest } from './ingest/src/app.ts';
+import { loadIngestConfig } from './ingest/src/config.ts';
+
+const argv = process.argv.slice(2);
+const withSim = !argv.includes('--no-sim');
+const simArgv = argv.filter((a) => a !== '--no-sim' && a !== '--');
+if (simHelpRequested(simArgv)) {
+  process.stdout.write('npm start [-- --no-sim] [-- simulator flags]\n\nSimulator flags:\n');
+  process.stdout.write(formatSimHelp(process.env));
+  process.exit(0);
+}
+
+const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'kanki' });
+const stops: (() => Promise<void>)[] = [];
+onShutdown(logger, async () => {
+  for (const stop of stops.reverse()) await stop();
+});
+
+try {
+  // Parse every configuration before starting anything, so a mistake is reported at once.
+  const brokerConfig = loadBrokerConfig(process.env);
+  const dashboardConfig = loadDashboardConfig(process.env);
+  const ingestEnv = { ...process.env };
+  const registry = loadRegistryFile(dashboardConfig.registryFile);
+
+  const broker = await startBroker(brokerConfig, { logger });
+  stops.push(() => broker.close());
+  const mqttUrl = process.env.MQTT_URL ?? `mqtt://127.0.0.1:${broker.port}`;
+  const ingestConfig = loadIngestConfig({ ...ingestEnv, MQTT_URL: mqttUrl });
+  const simConfig = withSim ? parseSimArgs(['--broker', mqttUrl, ...simArgv], process.env) : undefined;
+
+  // One store instance serves the ingest (writes) and the dashboard (reads) in this process.
+  const store = createStoreFromEnv(ingestConfig, { logger: logger.child({ component: 'store' }) });
+  await store.init().catch((err: unknown) => logger.warn({ err }, 'store not ready; readings are spooled until it is'));
+  stops.push(() => store.close());
+
+  const ingest = await startIngest(ingestConfig, { logger, registry, store });
+  stops.push(() => ingest.close());
+  const dashboard = await startDashboard(dashboardConfig, { registry, store, logger });
+  stops.push(() => dashboard.close());
+  if (simConfig) {
+    const sim = await startSimulator(simConfig, { logger, registry });
+    stops.push(() => sim.close());
+  }
+
+  const where = ingestConfig.INFLUX_URL ? `InfluxDB ${ingestConfig.INFLUX_URL} (database ${ingestConfig.INFLUX_DB})` : `${ingestConfig.DATA_DIR}/kanki.sqlite`;
+  process.stdout.write(
+    `\n  Kanki is running.\n` +
+      `  Dashboard:  ${dashboard.url}\n` +
+      `  MQTT:       mqtt://localhost:${broker.port}${brokerConfig.secretsFile ? '' : '  (no device authentication: development mode)'}\n` +
+      `  Store:      ${where}\n` +
+      `  Metrics:    http://localhost:${ingest.metricsPort}/metrics\n` +
+      `  Sensors:    ${simConfig ? `${registry.rooms.reduce((n, r) => n + r.sensors.length, 0)} simulated${simConfig.speed !== 1 ? ` at ${simConfig.speed}× speed` : ''}` : 'none simulated (--no-sim)'}\n` +
+      `  Stop with Ctrl-C.\n\n`,
+  );
+} catch (err) {
+  for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  exitOnStartupError(logger, err);
+}
