@@ -46,9 +46,20 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     { wal, store, metrics, logger, now },
   );
 
-  let client: MqttClient | undefined;
+  // Created now (collaborators below publish through it), connected once the message path is ready.
+  const client: MqttClient = mqtt.connect(config.MQTT_URL, {
+    clientId: config.MQTT_CLIENT_ID,
+    clean: false,
+    username: config.MQTT_USERNAME,
+    password: config.MQTT_PASSWORD,
+    protocolVersion: 4,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    resubscribe: true,
+    manualConnect: true,
+  });
   const publish = (topic: string, payload: string, retain: boolean, qos: 0 | 1) => {
-    client?.publish(topic, payload, { retain, qos }, (err) => {
+    client.publish(topic, payload, { retain, qos }, (err) => {
       if (err) logger.debug({ err, topic }, 'publish failed');
     });
   };
@@ -58,7 +69,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       publish: (t, p) => publish(t, p, true, 0),
       now,
       onPublished: () => metrics.roomStatesPublished.inc(),
-      canPublish: () => client?.connected === true && client.stream?.writableNeedDrain !== true,
+      canPublish: () => client.connected === true && client.stream?.writableNeedDrain !== true,
     },
   );
   const deadLetters = new DeadLetters(
@@ -76,8 +87,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
   );
 
   const http = await startMetricsServer(config.METRICS_HOST, config.METRICS_PORT, metrics, () => ({
-    ok: client?.connected === true,
-    mqtt: client?.connected ? 'connected' : 'disconnected',
+    ok: client.connected === true,
+    mqtt: client.connected ? 'connected' : 'disconnected',
     store: writer.storeDown ? 'down' : 'ok',
     spoolPendingBytes: wal.backlogBytes(),
   }));
@@ -120,28 +131,20 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
   writer.onCommit(releaseHeld);
   writer.start();
 
-  client = mqtt.connect(config.MQTT_URL, {
-    clientId: config.MQTT_CLIENT_ID,
-    clean: false,
-    username: config.MQTT_USERNAME,
-    password: config.MQTT_PASSWORD,
-    protocolVersion: 4,
-    reconnectPeriod: 1000,
-    connectTimeout: 10_000,
-    resubscribe: true,
-  });
   client.handleMessage = handleMessage;
   const filters = [...new Set(DECODERS.flatMap((d) => d.filters))];
   client.on('connect', (connack) => {
     metrics.mqttConnected.set(1);
     logger.info({ url: config.MQTT_URL, sessionPresent: connack.sessionPresent }, 'connected to the broker');
-    client?.subscribe(Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])), (err, granted) => {
+    client.subscribe(Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])), (err, granted) => {
       if (err) logger.error({ err }, 'subscribe failed');
       else if (granted?.some((g) => g.qos === 128)) logger.error({ granted }, 'the broker refused a subscription (check the ingest role in the broker ACL)');
     });
   });
   client.on('close', () => metrics.mqttConnected.set(0));
   client.on('error', (err) => logger.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'MQTT error'));
+
+  client.connect();
 
   const tick = setInterval(() => rooms.tick(), Math.min(250, config.ROOM_STATE_INTERVAL_MS));
   tick.unref();
@@ -157,7 +160,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         clearInterval(tick);
         clearTimeout(retryTimer);
         rooms.tick();
-        await client?.endAsync(false).catch((err: unknown) => logger.warn({ err }, 'MQTT close failed'));
+        await client.endAsync(false).catch((err: unknown) => logger.warn({ err }, 'MQTT close failed'));
         writer.stop();
         const empty = await writer.drain(config.INGEST_DRAIN_TIMEOUT_MS);
         if (!empty) logger.warn({ pendingBytes: wal.backlogBytes() }, 'store unavailable at shutdown; pending readings stay in the spool for the next start');

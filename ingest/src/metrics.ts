@@ -19,7 +19,7 @@ export function createIngestMetrics(options: { defaultMetrics?: boolean } = {}) 
     duplicates: new Counter({ name: 'kanki_ingest_duplicates_total', help: 'Redelivered readings recognised by their seq and dropped', registers: [registry] }),
     timestampReplaced: new Counter({ name: 'kanki_ingest_timestamp_replaced_total', help: 'Readings whose implausible device time was replaced by the receive time', labelNames: ['why'], registers: [registry] }),
     statuses: new Counter({ name: 'kanki_ingest_status_messages_total', help: 'Device status messages', labelNames: ['status'], registers: [registry] }),
-    spooled: new Counter({ name: 'kanki_ingest_readings_spooled_total', help: 'Readings appended while the store was unavailable (held in the on-disk spool)', registers: [registry] }),
+    spooled: new Counter({ name: 'kanki_ingest_readings_spooled_total', help: 'Readings held in the on-disk spool because the store was unavailable', registers: [registry] }),
     replayed: new Counter({ name: 'kanki_ingest_readings_replayed_total', help: 'Readings written to the store from the spool after an outage or restart', registers: [registry] }),
     setAside: new Counter({ name: 'kanki_ingest_readings_set_aside_total', help: 'Readings the store refused as invalid, saved to DATA_DIR/ingest/failed', registers: [registry] }),
     walCorrupt: new Counter({ name: 'kanki_ingest_wal_corrupt_lines_total', help: 'Unreadable write-ahead log lines (torn by a crash)', registers: [registry] }),

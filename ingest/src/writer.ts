@@ -167,6 +167,8 @@ export class StoreWriter {
 
   private storeFailed(err: unknown): void {
     const { wal, metrics } = this.deps;
+    // From the first failure on, everything waiting is held by the spool; later appends are counted as they come.
+    if (this.backoffMs === 0) metrics.spooled.inc(wal.backlogRecords());
     this.backoffMs = Math.min(this.options.retryMaxMs ?? 30_000, Math.max(this.options.retryMinMs ?? 250, this.backoffMs * 2));
     this.retryAt = this.now() + this.backoffMs;
     this.recovering = true;

@@ -54,7 +54,7 @@ describe('ingest during a database outage', () => {
     // Every publish below is acknowledged by the broker and the ingest although the database is gone.
     await publish(50, 350);
     await waitFor(async () => (await counter(ingest, 'accepted')) === 350, 10_000, 'all accepted');
-    expect(await counter(ingest, 'spooled')).toBeGreaterThan(0);
+    await waitFor(async () => (await counter(ingest, 'spooled')) > 0, 5000, 'readings counted as spooled');
     const health = await (await fetch(`http://127.0.0.1:${ingest.metricsPort}/healthz`)).json() as { store: string };
     expect(health.store).toBe('down');
 
