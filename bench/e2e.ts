@@ -5,7 +5,8 @@
  * Everything runs on loopback: a private influxd in a temp dir, the Kanki broker on a free port.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -86,7 +87,17 @@ ing.send({
 await nextMessage(ing, 'ready');
 pub = child('publishers.ts');
 const stored = nextMessage<{ stored: number; seconds: number; p50: number; p99: number; max: number; writeMs: number; batches: number; cpuSeconds: number }>(ing, 'done');
-const published = nextMessage<{ published: number; seconds: number }>(pub, 'done');
+const published = nextMessage<{ published: number; seconds: number; cpuSeconds: number }>(pub, 'done');
+/** CPU seconds of a process from /proc (Linux), for the "where the time goes" line. */
+const procCpu = (pid: number | undefined): number => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+};
+const influxCpu0 = procCpu(influx.pid);
 const pubStart = performance.now();
 const brokerCpu0 = process.cpuUsage();
 pub.send({ url, sensors, messages: flags.messages, publishers: flags.publishers, window: flags.window });
@@ -95,6 +106,7 @@ const [res, pubRes] = await Promise.all([stored, published]);
 const wall = (performance.now() - pubStart) / 1000;
 const brokerCpu = process.cpuUsage(brokerCpu0);
 const brokerCpuSeconds = (brokerCpu.user + brokerCpu.system) / 1e6;
+const influxCpuSeconds = procCpu(influx.pid) - influxCpu0;
 clearTimeout(timeout);
 ing.send('stop');
 const count = await fetch(`${influx.url}/query?db=kanki_bench&q=${encodeURIComponent('SELECT count(co2) FROM raw.air')}`).then((r) => r.json()) as { results: { series?: { values: [string, number][] }[] }[] };
@@ -106,7 +118,9 @@ console.log(`lost:                         ${pubRes.published - inDb} (published
 console.log(`ratio to bare broker:         ${((100 * rate) / bareRate).toFixed(1)} %`);
 console.log(`where the time goes:          ingest CPU ${res.cpuSeconds.toFixed(1)} s over ${wall.toFixed(1)} s wall (${((100 * res.cpuSeconds) / wall).toFixed(0)} % of one core); ` +
   `broker CPU ${brokerCpuSeconds.toFixed(1)} s (${((100 * brokerCpuSeconds) / wall).toFixed(0)} %); ` +
-  `${res.batches} InfluxDB writes, ${(res.writeMs / 1000).toFixed(1)} s awaiting them (${(res.writeMs / res.batches).toFixed(1)} ms each, overlapping ingest work)`);
+  `influxd CPU ${influxCpuSeconds.toFixed(1)} s (${((100 * influxCpuSeconds) / wall).toFixed(0)} %); publishers CPU ${pubRes.cpuSeconds.toFixed(1)} s; ` +
+  `machine: ${availableParallelism()} cores = ${(availableParallelism() * wall).toFixed(1)} CPU-s in the run; ` +
+  `${res.batches} InfluxDB writes (${(res.writeMs / res.batches).toFixed(0)} ms each, up to 2 in flight)`);
 pub.kill();
 await new Promise((r) => ing.once('exit', r));
 await broker.close();

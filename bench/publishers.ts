@@ -16,7 +16,8 @@ process.once('message', (job: Job) => {
   );
 });
 
-async function run(job: Job): Promise<{ published: number; seconds: number }> {
+async function run(job: Job): Promise<{ published: number; seconds: number; cpuSeconds: number }> {
+  const cpu0 = process.cpuUsage();
   if (!/^mqtt:\/\/(127\.0\.0\.1|localhost):\d+$/.test(job.url)) throw new Error(`refusing to load a non-loopback broker: ${job.url}`);
   const clients = await Promise.all(
     Array.from({ length: job.publishers }, (_, i) => mqtt.connectAsync(job.url, { clientId: `bench-pub-${i}`, protocolVersion: 4, reconnectPeriod: 0 })),
@@ -54,5 +55,6 @@ async function run(job: Job): Promise<{ published: number; seconds: number }> {
   );
   const seconds = (performance.now() - started) / 1000;
   await Promise.all(clients.map((c) => c.endAsync()));
-  return { published, seconds };
+  const cpu = process.cpuUsage(cpu0);
+  return { published, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }

@@ -95,6 +95,34 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
 
   // One message at a time (MQTT.js's rule for QoS 1): append, then acknowledge. When the spool
   // is full, the acknowledgement waits; the broker keeps queueing for our persistent session.
+  //
+  // Group commit: MQTT.js handles the messages of one network read back to back (chained with
+  // process.nextTick). The socket is corked at the first of them and the log lines collect in
+  // memory; a setImmediate, which runs after that chain, writes all lines with one write(2) and
+  // only then uncorks, so every PUBACK still leaves after its reading is in the log — but a
+  // read of 100 messages costs two system calls instead of 200. If the write fails, the socket
+  // is destroyed with the PUBACKs still corked in it, and the broker redelivers them.
+  let grouping = false;
+  const endGroup = (stream: typeof client.stream) => {
+    grouping = false;
+    try {
+      wal.endGroup();
+    } catch (err) {
+      logger.error({ err }, 'cannot write the write-ahead log; dropping the connection so the broker redelivers the unacknowledged messages');
+      stream.destroy();
+      return;
+    }
+    stream.uncork();
+    writer.notifyAppended();
+  };
+  const beginGroup = () => {
+    if (grouping) return;
+    grouping = true;
+    const stream = client.stream;
+    stream.cork();
+    wal.beginGroup();
+    setImmediate(() => endGroup(stream));
+  };
   let held: (() => void) | null = null;
   let retryTimer: NodeJS.Timeout | undefined;
   const handleMessage = (packet: IPublishPacket, done: (err?: Error) => void) => {
@@ -119,6 +147,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       held = run;
       return;
     }
+    beginGroup();
     run();
   };
   const releaseHeld = () => {

@@ -75,6 +75,7 @@ export class WriteAheadLog {
   private dirty = false;
   private fsyncTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private group: string[] | null = null;
   /** Records appended but not yet committed (exact while the process lives; estimated from bytes after a restart). */
   private pendingRecords = 0;
 
@@ -103,15 +104,41 @@ export class WriteAheadLog {
     }
   }
 
-  /** Appends one reading. Synchronous on purpose: the caller acknowledges the MQTT message right after. */
+  /**
+   * Appends one reading. Outside a group the line is written at once (synchronously: the caller
+   * acknowledges the MQTT message right after). Inside a group (`beginGroup`) lines collect in
+   * memory and `endGroup` writes them with one system call — the caller must hold back the
+   * acknowledgements of the whole group until `endGroup` returned.
+   */
   append(reading: Reading): void {
     if (this.closed) throw new Error('write-ahead log is closed');
-    if (this.size >= this.segmentBytes) this.rotate();
     const line = encodeWalLine(reading);
-    const bytes = writeSync(this.fd, line);
+    if (this.group) {
+      this.group.push(line);
+      return;
+    }
+    this.writeLines(line, 1);
+  }
+
+  /** Starts collecting appends (see `append`). */
+  beginGroup(): void {
+    this.group ??= [];
+  }
+
+  /** Writes the collected appends with one `write(2)`. Throws on I/O errors (nothing of the group is then acknowledged). */
+  endGroup(): void {
+    const lines = this.group;
+    this.group = null;
+    if (!lines || lines.length === 0) return;
+    this.writeLines(lines.join(''), lines.length);
+  }
+
+  private writeLines(text: string, count: number): void {
+    if (this.size >= this.segmentBytes) this.rotate();
+    const bytes = writeSync(this.fd, text);
     this.size += bytes;
     this.segmentSizes.set(this.segment, this.size);
-    this.pendingRecords++;
+    this.pendingRecords += count;
     this.dirty = true;
     if (this.fsyncIntervalMs === 0) this.sync();
   }
@@ -217,6 +244,7 @@ export class WriteAheadLog {
 
   close(): void {
     if (this.closed) return;
+    this.endGroup();
     this.sync();
     this.closed = true;
     clearInterval(this.fsyncTimer);

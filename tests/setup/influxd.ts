@@ -13,6 +13,8 @@ import { join } from 'node:path';
 export type InfluxServer = {
   url: string;
   port: number;
+  /** Process id of influxd (the benchmark reads its CPU time). */
+  pid: number | undefined;
   /** Data directory (kept by `crash()`, removed by `stop()`). */
   dir: string;
   /** SIGTERM, wait, remove the data directory. Idempotent. */
@@ -131,6 +133,7 @@ bind-address = "127.0.0.1:${rpcPort}"
   return {
     url,
     port: httpPort,
+    pid: child.pid,
     dir,
     async stop() {
       if (stopped) return;
