@@ -124,7 +124,8 @@ export function parseRegistry(data: unknown, file = 'registry'): Registry {
   }
   const problems: string[] = [];
   const rooms: RoomEntry[] = [];
-  const byDevice = new Map<string, RoomEntry>();
+  // One map per device kind: the lookup runs once per message, so no key strings are built for it.
+  const byDevice: Record<DeviceKind, Map<string, RoomEntry>> = { native: new Map(), tasmota: new Map(), esphome: new Map(), airgradient: new Map() };
   const deviceWhere = new Map<string, string>();
   const facilityIds = new Map<string, number>();
 
@@ -153,7 +154,7 @@ export function parseRegistry(data: unknown, file = 'registry'): Registry {
         if (previous) problems.push(`${where}: ${kind} device "${id}" is already assigned at ${previous}`);
         else {
           deviceWhere.set(key, where);
-          byDevice.set(key, entry);
+          byDevice[kind].set(id, entry);
         }
       });
       rooms.push(Object.freeze(entry));
@@ -166,7 +167,7 @@ export function parseRegistry(data: unknown, file = 'registry'): Registry {
   return Object.freeze({
     facilities: result.data.facilities,
     rooms,
-    roomForDevice: (kind: DeviceKind, id: string) => byDevice.get(`${kind}:${kind === 'airgradient' ? id.toLowerCase() : id}`),
+    roomForDevice: (kind: DeviceKind, id: string) => byDevice[kind].get(kind === 'airgradient' ? id.toLowerCase() : id),
     room: (facilityId: string, roomId: string) => byRoom.get(`${facilityId}/${roomId}`),
     facility: (facilityId: string) => byFacility.get(facilityId),
   });

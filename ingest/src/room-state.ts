@@ -18,7 +18,8 @@ type Tracked = { room: RoomEntry; sensors: Map<string, SensorLatest>; state: Roo
 export type PublishRetained = (topic: string, payload: string) => void;
 
 export class RoomStateTracker {
-  private readonly rooms = new Map<string, Tracked>();
+  /** Keyed by the registry's room object: one lookup per reading, no key string built. */
+  private readonly rooms = new Map<RoomEntry, Tracked>();
   /** The same rooms in a list, for the tick's round-robin cursor. */
   private readonly list: Tracked[] = [];
   private cursor = 0;
@@ -98,14 +99,13 @@ export class RoomStateTracker {
   }
 
   private track(room: RoomEntry): Tracked {
-    const key = `${room.facilityId}/${room.roomId}`;
-    let t = this.rooms.get(key);
+    let t = this.rooms.get(room);
     if (!t) {
       t = {
         room, sensors: new Map(), dirty: true, lastPublished: -Infinity,
         state: { facility: room.facilityId, room: room.roomId, co2: null, temperature: null, humidity: null, level: 'nodata', since: null, updatedAt: null, stale: true },
       };
-      this.rooms.set(key, t);
+      this.rooms.set(room, t);
       this.list.push(t);
     }
     return t;
