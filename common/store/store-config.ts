@@ -34,17 +34,42 @@ export function retentionFromEnv(env: StoreEnv): RetentionConfig {
   return { raw: env.RETENTION_RAW_DAYS * DAY, minute: env.RETENTION_MINUTE_DAYS * DAY, hour: env.RETENTION_HOUR_DAYS * DAY };
 }
 
-/** Creates (but does not init) the store the configuration asks for. */
-export function createStoreFromEnv(env: StoreEnv, deps: { logger: Logger }): ReadingStore {
-  const retention = retentionFromEnv(env);
-  if (env.INFLUX_URL) {
+/** What picks and configures the store; the dashboard's parsed config has these very fields. */
+export type StoreSettings = {
+  influxUrl?: string;
+  influxDb: string;
+  influxUser?: string;
+  influxPassword?: string;
+  influxToken?: string;
+  influxManageSchema: boolean;
+  influxRollups: 'cq' | 'query';
+  sqliteFile: string;
+  retention: RetentionConfig;
+};
+
+export function storeSettingsFromEnv(env: StoreEnv): StoreSettings {
+  return {
+    influxUrl: env.INFLUX_URL, influxDb: env.INFLUX_DB, influxUser: env.INFLUX_USER, influxPassword: env.INFLUX_PASSWORD,
+    influxToken: env.INFLUX_TOKEN, influxManageSchema: env.INFLUX_MANAGE_SCHEMA, influxRollups: env.INFLUX_ROLLUPS,
+    sqliteFile: join(env.DATA_DIR, 'kanki.sqlite'), retention: retentionFromEnv(env),
+  };
+}
+
+/** Creates (but does not init) the store the settings ask for: InfluxDB when `influxUrl` is set, else SQLite. */
+export function createStore(s: StoreSettings, deps: { logger: Logger }): ReadingStore {
+  if (s.influxUrl) {
     return createInfluxStore(
       {
-        url: env.INFLUX_URL, database: env.INFLUX_DB, username: env.INFLUX_USER, password: env.INFLUX_PASSWORD, token: env.INFLUX_TOKEN,
-        retention, manageSchema: env.INFLUX_MANAGE_SCHEMA, rollups: env.INFLUX_ROLLUPS,
+        url: s.influxUrl, database: s.influxDb, username: s.influxUser, password: s.influxPassword, token: s.influxToken,
+        retention: s.retention, manageSchema: s.influxManageSchema, rollups: s.influxRollups,
       },
       deps,
     );
   }
-  return createSqliteStore({ file: join(env.DATA_DIR, 'kanki.sqlite'), retention }, deps);
+  return createSqliteStore({ file: s.sqliteFile, retention: s.retention }, deps);
+}
+
+/** Creates (but does not init) the store the environment asks for. */
+export function createStoreFromEnv(env: StoreEnv, deps: { logger: Logger }): ReadingStore {
+  return createStore(storeSettingsFromEnv(env), deps);
 }
