@@ -3,11 +3,14 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 
-export type TestBroker = { url: string; port: number; broker: Aedes; close(): Promise<void> };
+export type TestBroker = { url: string; port: number; broker: Aedes; /** Ids of the clients connected now. */ clients: Set<string>; close(): Promise<void> };
 
 export async function startTestBroker(port = 0): Promise<TestBroker> {
   const broker = await Aedes.createBroker();
   const server: Server = createServer(broker.handle);
+  const clients = new Set<string>();
+  broker.on('client', (c) => clients.add(c.id));
+  broker.on('clientDisconnect', (c) => clients.delete(c.id));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
@@ -18,6 +21,7 @@ export async function startTestBroker(port = 0): Promise<TestBroker> {
     url: `mqtt://127.0.0.1:${actual}`,
     port: actual,
     broker,
+    clients,
     async close() {
       if (closed) return;
       closed = true;

@@ -38,7 +38,7 @@ describe('ingest crash', () => {
     cleanups.push(() => data.remove());
     const env = { MQTT_URL: broker.url, DATA_DIR: data.path };
     let ingest = startIngestProcess(env);
-    await waitFor(() => 'kanki-ingest' in broker.broker.clients, 20_000, 'ingest connected');
+    await waitFor(() => broker.clients.has('kanki-ingest'), 20_000, 'ingest connected');
 
     const device = await connectClient(broker.url, { clientId: 'tbe-c61-01' });
     cleanups.push(() => device.endAsync());
