@@ -1,0 +1,281 @@
+/**
+ * The alert engine of one room, as a pure state machine: (state, reading | tick | device status,
+ * rules, time) → (new state, events). No timers, no I/O, no clock: the caller passes `now`, so
+ * sustain, hysteresis, escalation and staleness are tested with plain numbers, and the state is
+ * plain JSON data that survives a restart of the ingest (`serializeState` / `restoreState`).
+ *
+ * How a room's level is decided:
+ * 1. The value is the median over the room's sensors of each sensor's median of its ok readings in
+ *    the last `windowMs` (by reading time, ending at the room's newest ok reading); flagged readings
+ *    never count.
+ * 2. The candidate level is the value's level, except that a level is left downwards only when the
+ *    value is below its threshold minus `hysteresisPpm` (hysteresis relative to the confirmed level).
+ * 3. The confirmed level moves to a higher level once the candidate has been at or above it
+ *    continuously for `sustainMs`, or to a lower level once the candidate has been at or below it
+ *    that long. Tracking "at or above" rather than "exactly" means a room wobbling between ventilate
+ *    and critical still enters ventilate, while a wobble across a line resets that line's clock.
+ * 4. Sustain is measured on the caller's clock (`now`), not on reading times: readings replayed in a
+ *    burst after an outage refine the value but cannot complete a sustain — staff are alerted to air
+ *    as it is now, not to a backlog.
+ */
+import { z } from 'zod';
+import { KankiError } from '../../../common/errors.ts';
+import { LevelSchema, levelFor, type Level, type Thresholds } from '../../../common/levels.ts';
+import type { AlertRules } from './rules.ts';
+
+/** Levels that can be confirmed, lowest first; the index is the level's rank ("no data" ranks -1). */
+const RANKED = ['good', 'fair', 'ventilate', 'critical'] as const;
+const VENTILATE = 2;
+const NO_TRACKING: readonly null[] = [null, null, null, null];
+
+const Time = z.number().nullable();
+const StateSchema = z.object({
+  version: z.literal(1),
+  /** Ok readings in the window, oldest first. */
+  window: z.array(z.object({ sensor: z.string(), time: z.number(), co2: z.number() })),
+  /** The room's robust value from the window (see `roomValue`), or null before the first ok reading. */
+  value: z.number().nullable(),
+  /** Reading time of the newest ok reading, and of the newest reading of any quality. */
+  lastOkAt: Time,
+  lastSeenAt: Time,
+  /** Since when this engine has been watching the room (reset by a restore: our downtime is not the sensors' fault). */
+  watchingSince: Time,
+  /** The confirmed level. */
+  level: LevelSchema,
+  /** By rank: since when the candidate has been continuously at or above / at or below that level. */
+  atLeastSince: z.array(Time).length(4),
+  atMostSince: z.array(Time).length(4),
+  /** Sensors seen in readings or status messages; `at` is when their status last changed. */
+  sensors: z.array(z.object({ id: z.string(), online: z.boolean(), at: z.number() })),
+  alert: z.object({ id: z.string(), startedAt: z.number(), critical: z.boolean(), duration: z.boolean() }).nullable(),
+  offline: z.object({ id: z.string(), since: z.number(), reason: z.enum(['silent', 'flagged', 'lwt']) }).nullable(),
+});
+
+/** Everything the engine remembers about one room. Plain JSON data; treat as immutable. */
+export type RoomAlertState = Readonly<z.infer<typeof StateSchema>>;
+
+/** A reading as the engine needs it (a `Reading` from common/reading.ts fits). */
+export type AlertReading = { sensor: string; time: number; co2: number; quality: string };
+
+/**
+ * What staff are told. `raised`: the room entered ventilate or critical and no alert was open.
+ * `escalated`: an open alert rose to critical (`reason: 'critical'`) or is still at or above
+ * ventilate `escalateAfterMs` after it was raised (`reason: 'duration'`); each at most once per
+ * alert. `resolved`: the room is back at good or fair. `sensor_offline` / `sensor_online`: the room
+ * has no usable data (`reason`: `silent` — no reading at all, `flagged` — only flagged readings,
+ * `lwt` — every sensor's status says offline) and when data returns.
+ */
+export type AlertEvent = {
+  type: 'raised' | 'escalated' | 'resolved' | 'sensor_offline' | 'sensor_online';
+  /** The room's confirmed level after the event (`nodata` while offline). */
+  level: Level;
+  /** The room's robust value (ppm), or null when there is none. */
+  co2: number | null;
+  /** When the engine decided (the caller's `now`), epoch ms. */
+  at: number;
+  /** Stable id of the alert the event belongs to: the same on raised, escalated and resolved. */
+  alertId: string;
+  reason?: 'critical' | 'duration' | 'silent' | 'flagged' | 'lwt';
+};
+
+/** The result of every engine step. */
+export type AlertStep = { state: RoomAlertState; events: AlertEvent[] };
+
+type Draft = { -readonly [K in keyof RoomAlertState]: RoomAlertState[K] };
+
+/** The state of a room the engine has not heard from yet: no data, no alert. */
+export function initialRoomAlertState(): RoomAlertState {
+  return {
+    version: 1, window: [], value: null, lastOkAt: null, lastSeenAt: null, watchingSince: null, level: 'nodata',
+    atLeastSince: [...NO_TRACKING], atMostSince: [...NO_TRACKING], sensors: [], alert: null, offline: null,
+  };
+}
+
+/**
+ * One reading of one of the room's sensors. Flagged readings (quality other than `ok`) show the
+ * sensor is alive but never move the value. Late and out-of-order readings are inserted by reading
+ * time; readings older than the window are ignored; a redelivered reading (same sensor and time)
+ * replaces the first copy instead of counting twice.
+ */
+export function onReading(state: RoomAlertState, reading: AlertReading, rules: AlertRules, thresholds: Thresholds, now: number): AlertStep {
+  const s: Draft = { ...state, lastSeenAt: Math.max(state.lastSeenAt ?? -Infinity, reading.time) };
+  const known = state.sensors.find((x) => x.id === reading.sensor);
+  if (!known) s.sensors = [...state.sensors, { id: reading.sensor, online: true, at: reading.time }];
+  // A reading taken after the device's Last Will proves it is back, even before its status says so.
+  else if (!known.online && reading.time > known.at) s.sensors = state.sensors.map((x) => (x === known ? { ...x, online: true, at: reading.time } : x));
+  if (reading.quality === 'ok' && Number.isFinite(reading.co2)) {
+    const newest = Math.max(state.lastOkAt ?? -Infinity, reading.time);
+    if (reading.time > newest - rules.windowMs) {
+      s.window = insertByTime(state.window, { sensor: reading.sensor, time: reading.time, co2: reading.co2 }, newest, rules);
+      s.lastOkAt = newest;
+      s.value = roomValue(s.window);
+    }
+  }
+  return evaluate(s, rules, thresholds, now);
+}
+
+/** Time passing without a reading: completes sustains, detects silence, escalates by duration. Call every few seconds. */
+export function onTick(state: RoomAlertState, rules: AlertRules, thresholds: Thresholds, now: number): AlertStep {
+  return evaluate({ ...state }, rules, thresholds, now);
+}
+
+/**
+ * A device's availability (its status topic or MQTT Last Will). When every known sensor of the room
+ * is offline the room is "no data" at once and `sensor_offline` (reason `lwt`) is raised; it clears
+ * with the next ok reading taken after that, on `onReading` or `onTick`.
+ */
+export function onDeviceStatus(state: RoomAlertState, sensor: string, online: boolean, now: number): AlertStep {
+  const known = state.sensors.some((x) => x.id === sensor);
+  const s: Draft = {
+    ...state,
+    sensors: known ? state.sensors.map((x) => (x.id === sensor ? { ...x, online, at: now } : x)) : [...state.sensors, { id: sensor, online, at: now }],
+  };
+  const events: AlertEvent[] = [];
+  if (s.sensors.every((x) => !x.online)) {
+    toNoData(s);
+    if (s.offline === null) {
+      s.offline = { id: `sensor-${now}`, since: now, reason: 'lwt' };
+      events.push({ type: 'sensor_offline', level: 'nodata', co2: null, at: now, alertId: s.offline.id, reason: 'lwt' });
+    }
+  }
+  return { state: s, events };
+}
+
+/** The state as a JSON string, for storing across restarts. */
+export function serializeState(state: RoomAlertState): string {
+  return JSON.stringify(state);
+}
+
+/**
+ * A state stored by `serializeState`. Sustain clocks, the open alert and the offline episode carry
+ * on; only the silence clock restarts, so the ingest's own downtime does not raise sensor-offline
+ * alerts for every room at once (a room whose data is older than `staleAfterMs` is still "no data").
+ * Throws `KankiError` (`KANKI_ALERT_STATE_INVALID`) for anything that is not such a state.
+ */
+export function restoreState(text: string): RoomAlertState {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new KankiError('KANKI_ALERT_STATE_INVALID', 'stored alert state is not JSON', { cause: err });
+  }
+  const parsed = StateSchema.safeParse(data);
+  if (!parsed.success) throw new KankiError('KANKI_ALERT_STATE_INVALID', `stored alert state is invalid: ${parsed.error.issues[0]?.message ?? 'unknown'}`, { cause: parsed.error });
+  return { ...parsed.data, watchingSince: null };
+}
+
+function evaluate(s: Draft, rules: AlertRules, thresholds: Thresholds, now: number): AlertStep {
+  const events: AlertEvent[] = [];
+  const watchingSince = (s.watchingSince ??= now);
+  const allOffline = s.sensors.length > 0 && s.sensors.every((x) => !x.online);
+  const stale = s.lastOkAt === null || s.value === null || now - s.lastOkAt > rules.staleAfterMs;
+  // After an offline episode only a reading taken since then counts: data from before it is not current.
+  const stillOff = s.offline !== null && (s.lastOkAt ?? -Infinity) <= s.offline.since;
+  if (allOffline || stale || stillOff || s.value === null) {
+    toNoData(s);
+    if (s.offline === null && (allOffline || now - watchingSince > rules.staleAfterMs)) {
+      const talking = s.lastSeenAt !== null && now - s.lastSeenAt <= rules.staleAfterMs;
+      const reason = allOffline ? 'lwt' : talking ? 'flagged' : 'silent';
+      s.offline = { id: `sensor-${now}`, since: now, reason };
+      events.push({ type: 'sensor_offline', level: 'nodata', co2: null, at: now, alertId: s.offline.id, reason });
+    }
+    return { state: s, events };
+  }
+  const co2 = Math.round(s.value);
+  if (s.offline !== null) {
+    events.push({ type: 'sensor_online', level: s.level, co2, at: now, alertId: s.offline.id });
+    s.offline = null;
+  }
+
+  const candidate = rankOf(candidateLevel(s.value, s.level, thresholds, rules.hysteresisPpm));
+  s.atLeastSince = s.atLeastSince.map((t, r) => (r <= candidate ? (t ?? now) : null));
+  s.atMostSince = s.atMostSince.map((t, r) => (r >= candidate ? (t ?? now) : null));
+  const next = confirmedLevel(s, now - rules.sustainMs);
+  if (next !== s.level) {
+    s.level = next;
+    const rank = rankOf(next);
+    if (rank >= VENTILATE && s.alert === null) {
+      s.alert = { id: `co2-${now}`, startedAt: now, critical: next === 'critical', duration: false };
+      events.push({ type: 'raised', level: next, co2, at: now, alertId: s.alert.id });
+    } else if (next === 'critical' && s.alert !== null && !s.alert.critical) {
+      s.alert = { ...s.alert, critical: true };
+      events.push({ type: 'escalated', level: next, co2, at: now, alertId: s.alert.id, reason: 'critical' });
+    } else if (rank < VENTILATE && s.alert !== null) {
+      events.push({ type: 'resolved', level: next, co2, at: now, alertId: s.alert.id });
+      s.alert = null;
+    }
+  }
+  // "Still bad" means confirmed and current: a room whose value already fell (windows opened) is not escalated.
+  if (s.alert !== null && !s.alert.duration && rankOf(s.level) >= VENTILATE && candidate >= VENTILATE && now - s.alert.startedAt >= rules.escalateAfterMs) {
+    s.alert = { ...s.alert, duration: true };
+    events.push({ type: 'escalated', level: s.level, co2, at: now, alertId: s.alert.id, reason: 'duration' });
+  }
+  return { state: s, events };
+}
+
+/** No usable data: the level is "no data" and every sustain starts over when data returns. The open alert stays open. */
+function toNoData(s: Draft): void {
+  s.level = 'nodata';
+  s.atLeastSince = [...NO_TRACKING];
+  s.atMostSince = [...NO_TRACKING];
+}
+
+/** The value's level, but a level is left downwards only below its threshold minus the hysteresis. */
+function candidateLevel(value: number, current: Level, thresholds: Thresholds, hysteresisPpm: number): Level {
+  const raw = levelFor(value, thresholds);
+  const currentRank = rankOf(current);
+  if (rankOf(raw) >= currentRank) return raw;
+  const sticky = rankOf(levelFor(value + hysteresisPpm, thresholds));
+  return RANKED[Math.min(currentRank, sticky)] ?? raw;
+}
+
+/** The highest level above the current one held long enough, else the lowest below it held long enough. */
+function confirmedLevel(s: Draft, heldSince: number): Level {
+  const current = rankOf(s.level);
+  for (let r = RANKED.length - 1; r > current; r--) {
+    const since = s.atLeastSince[r];
+    if (since !== null && since !== undefined && since <= heldSince) return RANKED[r] ?? s.level;
+  }
+  for (let r = 0; r < current; r++) {
+    const since = s.atMostSince[r];
+    if (since !== null && since !== undefined && since <= heldSince) return RANKED[r] ?? s.level;
+  }
+  return s.level;
+}
+
+function rankOf(level: Level): number {
+  return (RANKED as readonly Level[]).indexOf(level);
+}
+
+/** A copy of the window with `reading` in time order, the same sensor's copy at the same time replaced, and bounded. */
+function insertByTime(window: RoomAlertState['window'], reading: RoomAlertState['window'][number], newest: number, rules: AlertRules): RoomAlertState['window'] {
+  const out = window.filter((r) => r.time > newest - rules.windowMs && !(r.time === reading.time && r.sensor === reading.sensor));
+  let i = out.length;
+  while (i > 0 && (out[i - 1] as (typeof out)[number]).time > reading.time) i--;
+  out.splice(i, 0, reading);
+  if (out.length > rules.maxWindowReadings) out.splice(0, out.length - rules.maxWindowReadings);
+  return out;
+}
+
+/**
+ * The median over sensors of each sensor's median in the window. Each sensor counts once however
+ * many of its readings fall in the window: pooling all readings would let the sensor that happened
+ * to report last win the count, so with two disagreeing sensors the value would jump with every
+ * reading and no sustain could complete. Two sensors give their mean; three ignore one outlier.
+ */
+function roomValue(window: RoomAlertState['window']): number | null {
+  const bySensor = new Map<string, number[]>();
+  for (const r of window) {
+    const values = bySensor.get(r.sensor);
+    if (values) values.push(r.co2);
+    else bySensor.set(r.sensor, [r.co2]);
+  }
+  return median([...bySensor.values()].map((values) => median(values) as number));
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = values.sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
