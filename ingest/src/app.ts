@@ -11,6 +11,8 @@ import type { RoomState } from '../../common/payloads.ts';
 import type { Registry } from '../../common/registry.ts';
 import type { ReadingStore } from '../../common/store/reading-store.ts';
 import type { IngestConfig } from './config.ts';
+import { AlertTracker } from './alerts/alert-tracker.ts';
+import { AlertRulesSchema } from './alerts/rules.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { DECODERS } from './decoders/index.ts';
 import { startMetricsServer } from './http.ts';
@@ -76,6 +78,23 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     { file: join(dir, 'rejected.ndjson'), maxFileBytes: 10 * 1024 * 1024, publishPerSecond: config.DEAD_LETTERS_PER_SECOND },
     { publish: (t, p) => publish(t, p, false, 0), metrics, logger, now },
   );
+  const alerts = new AlertTracker(
+    AlertRulesSchema.parse({
+      sustainMs: config.ALERT_SUSTAIN_SECONDS * 1000,
+      windowMs: config.ALERT_WINDOW_SECONDS * 1000,
+      hysteresisPpm: config.ALERT_HYSTERESIS_PPM,
+      escalateAfterMs: config.ALERT_ESCALATE_AFTER_SECONDS * 1000,
+      staleAfterMs: config.STALE_AFTER_SECONDS * 1000,
+    }),
+    {
+      publish: (t, p) => publish(t, p, false, 1),
+      now,
+      onEvent: (e) => {
+        metrics.alertEvents.inc({ type: e.type });
+        logger.info({ alert: e }, `alert ${e.type}: ${e.facility}/${e.room}`);
+      },
+    },
+  );
   const pipeline = new MessagePipeline(
     {
       maxPayloadBytes: config.INGEST_MAX_PAYLOAD_BYTES,
@@ -83,7 +102,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       maxPastMs: config.INGEST_MAX_PAST_HOURS * 3600_000,
       suspectAbovePpm: config.INGEST_SUSPECT_ABOVE_PPM,
     },
-    { registry, wal, rooms, metrics, deadLetters, now, storeDown: () => writer.storeDown },
+    { registry, wal, rooms, alerts, metrics, deadLetters, now, storeDown: () => writer.storeDown },
   );
 
   const http = await startMetricsServer(config.METRICS_HOST, config.METRICS_PORT, metrics, () => ({
@@ -177,6 +196,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
 
   const tick = setInterval(() => rooms.tick(), Math.min(250, config.ROOM_STATE_INTERVAL_MS));
   tick.unref();
+  const alertTick = setInterval(() => alerts.tick(), config.ALERT_TICK_MS);
+  alertTick.unref();
 
   let closing: Promise<void> | undefined;
   return {
@@ -187,6 +208,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     close() {
       closing ??= (async () => {
         clearInterval(tick);
+        clearInterval(alertTick);
         clearTimeout(retryTimer);
         rooms.tick();
         await client.endAsync(false).catch((err: unknown) => logger.warn({ err }, 'MQTT close failed'));

@@ -26,6 +26,11 @@ export const IngestEnvSchema = StoreEnvSchema.extend({
   STALE_AFTER_SECONDS: int(10, 86_400).default(300).describe('A room with no fresh reading for this long is "no data"'),
   ROOM_STATE_INTERVAL_MS: int(50, 600_000).default(5000).describe('A room\'s state is published at most once per this interval (a reading is published at once when the room was quiet longer)'),
   DEAD_LETTERS_PER_SECOND: int(0, 100_000).default(20).describe('Dead letters published per second at most (all are counted and filed)'),
+  ALERT_SUSTAIN_SECONDS: int(0, 86_400).default(300).describe('A level is entered or left only after holding this long'),
+  ALERT_WINDOW_SECONDS: int(1, 3600).default(180).describe('Room value = median over this window (keep ≥ the sensors\' reporting interval)'),
+  ALERT_HYSTERESIS_PPM: int(0, 1000).default(50).describe('A level is left only below its threshold minus this'),
+  ALERT_ESCALATE_AFTER_SECONDS: int(1, 86_400).default(900).describe('An alert still open and bad after this escalates'),
+  ALERT_TICK_MS: int(50, 60_000).default(5000).describe('How often time-driven alert rules (sustain, silence, escalation) are checked'),
   METRICS_PORT: PortSchema.default(9464).describe('Port of /metrics and /healthz (Prometheus text)'),
   METRICS_HOST: z.string().default('0.0.0.0').describe('Address /metrics listens on'),
 });

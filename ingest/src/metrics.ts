@@ -26,6 +26,7 @@ export function createIngestMetrics(options: { defaultMetrics?: boolean } = {}) 
     storeErrors: new Counter({ name: 'kanki_ingest_store_errors_total', help: 'Failed store writes, by error code', labelNames: ['code'], registers: [registry] }),
     spoolFullWaits: new Counter({ name: 'kanki_ingest_spool_full_waits_total', help: 'Times acknowledgement was held back because the spool was full', registers: [registry] }),
     deadLettersSuppressed: new Counter({ name: 'kanki_ingest_dead_letters_suppressed_total', help: 'Dead letters not published because of the rate limit (still counted and logged)', registers: [registry] }),
+    alertEvents: new Counter({ name: 'kanki_ingest_alert_events_total', help: 'Alert events published, by type', labelNames: ['type'], registers: [registry] }),
     roomStatesPublished: new Counter({ name: 'kanki_ingest_room_states_published_total', help: 'Retained room-state messages published', registers: [registry] }),
     backlog: new Gauge({ name: 'kanki_ingest_spool_pending_readings', help: 'Readings in the write-ahead log not yet in the store', registers: [registry] }),
     backlogBytes: new Gauge({ name: 'kanki_ingest_spool_pending_bytes', help: 'Bytes of the write-ahead log not yet in the store', registers: [registry] }),

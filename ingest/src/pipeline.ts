@@ -13,6 +13,7 @@ import { DECODERS } from './decoders/index.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { RoomStateTracker } from './room-state.ts';
 import type { WriteAheadLog } from './wal.ts';
+import type { AlertTracker } from './alerts/alert-tracker.ts';
 
 export type PipelineOptions = {
   maxPayloadBytes: number;
@@ -38,6 +39,7 @@ export class MessagePipeline {
       registry: Registry;
       wal: WriteAheadLog;
       rooms: RoomStateTracker;
+      alerts?: AlertTracker;
       metrics: IngestMetrics;
       deadLetters: DeadLetters;
       now: () => number;
@@ -69,6 +71,7 @@ export class MessagePipeline {
     if (decoded.type === 'status') {
       metrics.statuses.inc({ status: decoded.online ? 'online' : 'offline' });
       this.deps.rooms.setOnline(room, sensor, decoded.online);
+      this.deps.alerts?.onStatus(room, sensor, decoded.online);
       return 'status';
     }
     const receivedAt = this.deps.now();
@@ -90,6 +93,7 @@ export class MessagePipeline {
     metrics.accepted.inc();
     if (this.deps.storeDown()) metrics.spooled.inc();
     this.deps.rooms.update(room, sensor, reading);
+    this.deps.alerts?.onReading(room, reading);
     return 'accepted';
   }
 

@@ -1,0 +1,72 @@
+/**
+ * The alert engine wired into the ingest: a room whose CO₂ climbs past 1000 ppm raises exactly
+ * one alert after the sustain window, published on its alert topic, and it resolves when the air
+ * is good again. Real broker, real ingest, real SQLite store; the timing rules are shortened.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSilentLogger } from '../../common/logger.ts';
+import { loadRegistryFile } from '../../common/registry.ts';
+import { createSqliteStore } from '../../common/store/sqlite-store.ts';
+import { ALERTS_FILTER, buildSensorReadingTopic } from '../../common/topics.ts';
+import type { AlertMessage } from '../../ingest/src/alerts/alert-tracker.ts';
+import { startIngest } from '../../ingest/src/app.ts';
+import { loadIngestConfig } from '../../ingest/src/config.ts';
+import { connectClient, startTestBroker } from '../helpers/mqtt.ts';
+import { makeTempDir } from '../helpers/temp-dir.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe('ingest alerts', () => {
+  it('raises one alert after the sustain window and resolves it when the air is good again', async () => {
+    const logger = createSilentLogger();
+    const broker = await startTestBroker();
+    cleanups.push(() => broker.close());
+    const data = makeTempDir();
+    cleanups.push(() => data.remove());
+    const store = createSqliteStore({ file: `${data.path}/kanki.sqlite` }, { logger });
+    await store.init();
+    cleanups.push(() => store.close());
+    const ingest = await startIngest(
+      loadIngestConfig({
+        MQTT_URL: broker.url, DATA_DIR: data.path, METRICS_PORT: '0', METRICS_HOST: '127.0.0.1',
+        ALERT_SUSTAIN_SECONDS: '1', ALERT_WINDOW_SECONDS: '1', ALERT_TICK_MS: '100',
+      }),
+      { logger, registry: loadRegistryFile('config/registry.demo.yaml'), store },
+    );
+    cleanups.push(() => ingest.close());
+    const staff = await connectClient(broker.url);
+    cleanups.push(() => staff.endAsync());
+    const alerts: AlertMessage[] = [];
+    staff.on('message', (_t, p) => alerts.push(JSON.parse(p.toString()) as AlertMessage));
+    await staff.subscribeAsync(ALERTS_FILTER, { qos: 1 });
+    const device = await connectClient(broker.url, { clientId: 'tbe-c32-01' });
+    cleanups.push(() => device.endAsync());
+
+    let co2 = 1250;
+    let seq = 0;
+    const feeder = setInterval(() => {
+      void device.publishAsync(buildSensorReadingTopic('tbe-c32-01'), JSON.stringify({ co2, ts: Date.now(), seq: seq++ }), { qos: 1 });
+    }, 100);
+    cleanups.push(() => clearInterval(feeder));
+
+    const raised = await waitFor(() => alerts.find((a) => a.type === 'raised'), 10_000, 'alert raised');
+    expect(raised).toMatchObject({ facility: 'tobe-elementary', room: 'class-3-2', level: 'ventilate' });
+    expect(raised.co2).toBe(1250);
+    const raisedAt = Date.now();
+    // It stays one alert while the room stays high.
+    await waitFor(() => Date.now() - raisedAt > 1500, 3000, 'time passing');
+    expect(alerts.filter((a) => a.type === 'raised')).toHaveLength(1);
+
+    co2 = 600;
+    const resolved = await waitFor(() => alerts.find((a) => a.type === 'resolved'), 10_000, 'alert resolved');
+    expect(resolved.alertId).toBe(raised.alertId);
+    // Resolution comes as soon as the room is below 'ventilate' (minus hysteresis) long enough: fair or good.
+    expect(['fair', 'good']).toContain(resolved.level);
+    expect(alerts.filter((a) => a.type === 'raised')).toHaveLength(1);
+    expect(JSON.stringify(alerts)).not.toContain('tbe-c32-01');
+  });
+});
