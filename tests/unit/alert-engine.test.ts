@@ -4,9 +4,10 @@ import { KankiError } from '../../common/errors.ts';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../../common/levels.ts';
 import { parseRegistry } from '../../common/registry.ts';
 import {
-  initialRoomAlertState, onDeviceStatus, onReading, onTick, restoreState, serializeState,
+  initialRoomAlertState, onAcknowledge, onDeviceStatus, onReading, onTick, restoreState, serializeState,
   type AlertEvent, type RoomAlertState,
 } from '../../ingest/src/alerts/engine.ts';
+import type { AckAction } from '../../ingest/src/notify/notifier.ts';
 import { AlertRulesSchema, DEFAULT_ALERT_RULES, rulesForRoom, type AlertRules } from '../../ingest/src/alerts/rules.ts';
 
 const MIN = 60_000;
@@ -30,6 +31,12 @@ function createRoom(overrides: Partial<AlertRules> = {}, thresholds: Thresholds 
       const step = onTick(room.state, rules, thresholds, now);
       room.state = step.state;
       room.events.push(...step.events);
+    },
+    ack(now: number, action: AckAction, by = 'tanaka', alertId = room.state.alert?.id ?? 'none') {
+      const step = onAcknowledge(room.state, { alertId, action, by }, now);
+      room.state = step.state;
+      room.events.push(...step.events);
+      return step.refused;
     },
     status(sensor: string, online: boolean, now: number) {
       const step = onDeviceStatus(room.state, sensor, online, now);
@@ -120,6 +127,69 @@ describe('leaving with hysteresis, resolution and escalation', () => {
     room.run(0, 60, { a: steps([10, 700], [30, 1600], [45, 700], [Infinity, 1100]) });
     expect(room.summary()).toEqual(['raised@16:critical:1600', 'resolved@36:good:700', 'raised@51:ventilate:1100']);
     expect(room.events[2]?.alertId).not.toBe(room.events[0]?.alertId);
+  });
+});
+
+describe('acknowledgement and the closed loop', () => {
+  it('windows opened and CO₂ falls by 20 %: improving, no escalation, then resolved', () => {
+    const room = createRoom();
+    room.run(0, 8, { a: () => 1400 });
+    expect(room.ack(8 * MIN, 'windows_opened')).toBeUndefined();
+    // From minute 9 the air improves: 1400 → 1150 is 18 % (not yet), 1100 is 21 %.
+    room.run(8, 40, { a: steps([10, 1400], [12, 1150], [16, 1100], [Infinity, 700]) });
+    expect(room.summary()).toEqual([
+      'raised@5:ventilate:1400', 'acknowledged@8:ventilate:1400', 'improving@13:ventilate:1100', 'resolved@22:good:700',
+    ]);
+    expect(room.events[1]?.ack).toEqual({ action: 'windows_opened', by: 'tanaka', at: 8 * MIN });
+  });
+
+  it('windows opened but CO₂ does not fall within 10 minutes: escalated, and staff can acknowledge again', () => {
+    const room = createRoom();
+    room.run(0, 8, { a: () => 1300 });
+    room.ack(8 * MIN, 'windows_opened');
+    room.run(8, 19, { a: () => 1250 });
+    expect(room.summary()).toEqual(['raised@5:ventilate:1300', 'acknowledged@8:ventilate:1300', 'escalated:no_improvement@18:ventilate:1250']);
+    // Not escalated by duration at 20 as well: one escalation per failure to improve.
+    room.run(19, 25, { a: () => 1250 });
+    expect(room.events).toHaveLength(3);
+    expect(room.ack(25 * MIN, 'occupancy_reduced')).toBeUndefined();
+    room.run(25, 30, { a: () => 900 });
+    expect(room.summary().slice(3)).toEqual(['acknowledged@25:ventilate:1250', 'improving@26:ventilate:900']);
+  });
+
+  it('falling below the ventilate threshold counts as improving even when less than 20 %', () => {
+    const room = createRoom();
+    room.run(0, 6, { a: () => 1080 });
+    room.ack(6 * MIN, 'windows_opened');
+    room.run(6, 12, { a: steps([7, 1080], [Infinity, 990]) });
+    expect(room.summary()).toContain('improving@8:ventilate:990');
+  });
+
+  it('false alarm stops the duration escalation but a rise to critical still escalates', () => {
+    const room = createRoom();
+    room.run(0, 6, { a: () => 1100 });
+    room.ack(6 * MIN, 'false_alarm');
+    room.run(6, 40, { a: steps([30, 1100], [Infinity, 1600]) });
+    expect(room.summary()).toEqual(['raised@5:ventilate:1100', 'acknowledged@6:ventilate:1100', 'escalated:critical@36:critical:1600']);
+  });
+
+  it('refuses without an open alert, for another alert, and twice while the loop is still checking', () => {
+    const room = createRoom();
+    room.run(0, 3, { a: () => 1100 });
+    expect(room.ack(3 * MIN, 'windows_opened')).toBe('no_open_alert');
+    room.run(3, 6, { a: () => 1100 });
+    expect(room.ack(6 * MIN, 'windows_opened', 'x', 'co2-0')).toBe('other_alert');
+    expect(room.ack(6 * MIN, 'windows_opened')).toBeUndefined();
+    expect(room.ack(7 * MIN, 'false_alarm')).toBe('already_acknowledged');
+    expect(room.events.filter((e) => e.type === 'acknowledged')).toHaveLength(1);
+  });
+
+  it('a pending acknowledgement survives a restart and is still judged', () => {
+    const room = createRoom();
+    room.run(0, 8, { a: () => 1300 });
+    room.ack(8 * MIN, 'windows_opened');
+    room.run(8, 19, { a: () => 1250 }, [12 * MIN]);
+    expect(room.summary().at(-1)).toBe('escalated:no_improvement@18:ventilate:1250');
   });
 });
 

@@ -17,10 +17,18 @@
  * 4. Sustain is measured on the caller's clock (`now`), not on reading times: readings replayed in a
  *    burst after an outage refine the value but cannot complete a sustain — staff are alerted to air
  *    as it is now, not to a backlog.
+ *
+ * The closed loop: staff acknowledge an open alert with what they did (`onAcknowledge`). After
+ * "windows opened" or "occupancy reduced" the engine watches the value: once it has fallen by
+ * `verifyDropRatio` from the value at acknowledgement, or below the room's ventilate threshold, the
+ * alert is `improving`; if neither happens within `verifyAfterMs`, it escalates (`no_improvement`)
+ * and the acknowledgement is cleared, so staff are asked again. "False alarm" settles at once and
+ * stops the duration escalation (a rise to critical still escalates: that is new information).
  */
 import { z } from 'zod';
 import { KankiError } from '../../../common/errors.ts';
 import { LevelSchema, levelFor, type Level, type Thresholds } from '../../../common/levels.ts';
+import { ACK_ACTIONS, type AckAction } from '../notify/notifier.ts';
 import type { AlertRules } from './rules.ts';
 
 /** Levels that can be confirmed, lowest first; the index is the level's rank ("no data" ranks -1). */
@@ -47,7 +55,14 @@ const StateSchema = z.object({
   atMostSince: z.array(Time).length(4),
   /** Sensors seen in readings or status messages; `at` is when their status last changed. */
   sensors: z.array(z.object({ id: z.string(), online: z.boolean(), at: z.number() })),
-  alert: z.object({ id: z.string(), startedAt: z.number(), critical: z.boolean(), duration: z.boolean() }).nullable(),
+  alert: z.object({
+    id: z.string(), startedAt: z.number(), critical: z.boolean(), duration: z.boolean(),
+    /** The latest acknowledgement; `baseline` is the value then, `outcome` what the closed loop saw. */
+    ack: z.object({
+      action: z.enum(ACK_ACTIONS), by: z.string(), at: z.number(), baseline: z.number().nullable(),
+      outcome: z.enum(['pending', 'improving', 'settled']),
+    }).nullable().default(null),
+  }).nullable(),
   offline: z.object({ id: z.string(), since: z.number(), reason: z.enum(['silent', 'flagged', 'lwt']) }).nullable(),
 });
 
@@ -63,10 +78,12 @@ export type AlertReading = { sensor: string; time: number; co2: number; quality:
  * ventilate `escalateAfterMs` after it was raised (`reason: 'duration'`); each at most once per
  * alert. `resolved`: the room is back at good or fair. `sensor_offline` / `sensor_online`: the room
  * has no usable data (`reason`: `silent` — no reading at all, `flagged` — only flagged readings,
- * `lwt` — every sensor's status says offline) and when data returns.
+ * `lwt` — every sensor's status says offline) and when data returns. `acknowledged`: staff said what
+ * they did. `improving`: after "windows opened" / "occupancy reduced" the value fell as it should;
+ * if it does not, `escalated` with `reason: 'no_improvement'`.
  */
 export type AlertEvent = {
-  type: 'raised' | 'escalated' | 'resolved' | 'sensor_offline' | 'sensor_online';
+  type: 'raised' | 'escalated' | 'resolved' | 'sensor_offline' | 'sensor_online' | 'acknowledged' | 'improving';
   /** The room's confirmed level after the event (`nodata` while offline). */
   level: Level;
   /** The room's robust value (ppm), or null when there is none. */
@@ -75,7 +92,9 @@ export type AlertEvent = {
   at: number;
   /** Stable id of the alert the event belongs to: the same on raised, escalated and resolved. */
   alertId: string;
-  reason?: 'critical' | 'duration' | 'silent' | 'flagged' | 'lwt';
+  reason?: 'critical' | 'duration' | 'no_improvement' | 'silent' | 'flagged' | 'lwt';
+  /** On `acknowledged`: who did what. */
+  ack?: { action: AckAction; by: string; at: number };
 };
 
 /** The result of every engine step. */
@@ -141,6 +160,36 @@ export function onDeviceStatus(state: RoomAlertState, sensor: string, online: bo
   return { state: s, events };
 }
 
+/** Why an acknowledgement was refused. */
+export type AckRefusal = 'no_open_alert' | 'other_alert' | 'already_acknowledged';
+
+/**
+ * Staff acknowledge the room's open alert `alertId` with what they did. Refused when no alert is
+ * open, when `alertId` is not the open one (an old link), or while an earlier acknowledgement is
+ * still being checked by the closed loop (after a `no_improvement` escalation it may be given again).
+ */
+export function onAcknowledge(
+  state: RoomAlertState, ack: { alertId: string; action: AckAction; by: string }, now: number,
+): AlertStep & { refused?: AckRefusal } {
+  const alert = state.alert;
+  if (alert === null) return { state, events: [], refused: 'no_open_alert' };
+  if (alert.id !== ack.alertId) return { state, events: [], refused: 'other_alert' };
+  if (alert.ack !== null && alert.ack.outcome !== 'settled') return { state, events: [], refused: 'already_acknowledged' };
+  const remedy = ack.action !== 'false_alarm';
+  const value = state.level === 'nodata' || state.value === null ? null : state.value;
+  const s: Draft = {
+    ...state,
+    alert: {
+      ...alert,
+      // A false alarm stops the duration escalation; a remedy is judged by the closed loop instead.
+      duration: alert.duration || !remedy,
+      ack: { action: ack.action, by: ack.by, at: now, baseline: value, outcome: remedy ? 'pending' : 'settled' },
+    },
+  };
+  const co2 = value === null ? null : Math.round(value);
+  return { state: s, events: [{ type: 'acknowledged', level: s.level, co2, at: now, alertId: alert.id, ack: { action: ack.action, by: ack.by, at: now } }] };
+}
+
 /** The state as a JSON string, for storing across restarts. */
 export function serializeState(state: RoomAlertState): string {
   return JSON.stringify(state);
@@ -195,7 +244,7 @@ function evaluate(s: Draft, rules: AlertRules, thresholds: Thresholds, now: numb
     s.level = next;
     const rank = rankOf(next);
     if (rank >= VENTILATE && s.alert === null) {
-      s.alert = { id: `co2-${now}`, startedAt: now, critical: next === 'critical', duration: false };
+      s.alert = { id: `co2-${now}`, startedAt: now, critical: next === 'critical', duration: false, ack: null };
       events.push({ type: 'raised', level: next, co2, at: now, alertId: s.alert.id });
     } else if (next === 'critical' && s.alert !== null && !s.alert.critical) {
       s.alert = { ...s.alert, critical: true };
@@ -205,12 +254,36 @@ function evaluate(s: Draft, rules: AlertRules, thresholds: Thresholds, now: numb
       s.alert = null;
     }
   }
-  // "Still bad" means confirmed and current: a room whose value already fell (windows opened) is not escalated.
-  if (s.alert !== null && !s.alert.duration && rankOf(s.level) >= VENTILATE && candidate >= VENTILATE && now - s.alert.startedAt >= rules.escalateAfterMs) {
+  if (s.alert?.ack && s.alert.ack.outcome === 'pending') checkRemedy(s, s.alert, s.alert.ack, thresholds, rules, now, co2, events);
+  // "Still bad" means confirmed and current: a room whose value already fell (windows opened) is not
+  // escalated, nor one whose staff acted and whose remedy the closed loop is still judging.
+  if (s.alert !== null && !s.alert.duration && s.alert.ack === null && rankOf(s.level) >= VENTILATE && candidate >= VENTILATE && now - s.alert.startedAt >= rules.escalateAfterMs) {
     s.alert = { ...s.alert, duration: true };
     events.push({ type: 'escalated', level: s.level, co2, at: now, alertId: s.alert.id, reason: 'duration' });
   }
   return { state: s, events };
+}
+
+type OpenAlert = NonNullable<RoomAlertState['alert']>;
+
+/**
+ * The closed loop after "windows opened" / "occupancy reduced": improving once the value fell by
+ * `verifyDropRatio` of the value at acknowledgement (or below the ventilate threshold); after
+ * `verifyAfterMs` without that, escalate and clear the acknowledgement so staff are asked again.
+ * Without a value at acknowledgement (the room was "no data") the first value becomes the baseline.
+ */
+function checkRemedy(s: Draft, alert: OpenAlert, ack: NonNullable<OpenAlert['ack']>, thresholds: Thresholds, rules: AlertRules, now: number, co2: number, events: AlertEvent[]): void {
+  const value = s.value as number;
+  const baseline = ack.baseline ?? value;
+  if (value <= baseline * (1 - rules.verifyDropRatio) || value < thresholds.ventilate) {
+    s.alert = { ...alert, ack: { ...ack, baseline, outcome: 'improving' } };
+    events.push({ type: 'improving', level: s.level, co2, at: now, alertId: alert.id });
+  } else if (now - ack.at >= rules.verifyAfterMs) {
+    s.alert = { ...alert, duration: true, ack: null };
+    events.push({ type: 'escalated', level: s.level, co2, at: now, alertId: alert.id, reason: 'no_improvement' });
+  } else if (ack.baseline === null) {
+    s.alert = { ...alert, ack: { ...ack, baseline } };
+  }
 }
 
 /** No usable data: the level is "no data" and every sustain starts over when data returns. The open alert stays open. */

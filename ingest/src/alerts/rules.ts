@@ -43,6 +43,17 @@ export const AlertRulesSchema = z.object({
   escalateAfterMs: z.number().int().positive().default(15 * MINUTE)
     .describe('ms after raising at which an alert still at or above ventilate escalates'),
   /**
+   * The closed loop: how long after "windows opened" / "occupancy reduced" the value must have
+   * fallen. Why 10 min: with two windows open a classroom's air changes 3–6 times an hour, so the
+   * excess CO₂ falls by a third to a half in 10 minutes; a room that has not improved by then is
+   * not really ventilated (one window, a fan off, more people arriving).
+   */
+  verifyAfterMs: z.number().int().positive().default(10 * MINUTE)
+    .describe('ms after an acknowledgement with a remedy by which CO₂ must have fallen, or the alert escalates'),
+  /** How much the value must fall from the value at acknowledgement to count as improving (0.2 = by 20 %). */
+  verifyDropRatio: z.number().min(0.01).max(0.9).default(0.2)
+    .describe('fraction by which CO₂ must fall after a remedy (or go below the ventilate threshold)'),
+  /**
    * A room without an ok reading for longer than this is "no data" (never a stale value shown as
    * current) and staff get a sensor-offline alert. Five reporting intervals of one minute: one or
    * two lost messages are normal on Wi-Fi, five in a row are not.
