@@ -17,6 +17,7 @@ import { startSimulator } from './firmware-sim/src/app.ts';
 import { formatSimHelp, parseSimArgs, simHelpRequested } from './firmware-sim/src/config.ts';
 import { startIngest } from './ingest/src/app.ts';
 import { loadIngestConfig } from './ingest/src/config.ts';
+import { loadIngestFiles } from './ingest/src/ingest-files.ts';
 
 const argv = process.argv.slice(2);
 const withSim = !argv.includes('--no-sim');
@@ -44,6 +45,7 @@ try {
   stops.push(() => broker.close());
   const mqttUrl = process.env.MQTT_URL ?? `mqtt://127.0.0.1:${broker.port}`;
   const ingestConfig = loadIngestConfig({ ...ingestEnv, MQTT_URL: mqttUrl });
+  const ingestFiles = loadIngestFiles(ingestConfig, process.env, registry);
   const simConfig = withSim ? parseSimArgs(['--broker', mqttUrl, ...simArgv], process.env) : undefined;
 
   // One store instance serves the ingest (writes) and the dashboard (reads) in this process.
@@ -51,7 +53,7 @@ try {
   await store.init().catch((err: unknown) => logger.warn({ err }, 'store not ready; readings are spooled until it is'));
   stops.push(() => store.close());
 
-  const ingest = await startIngest(ingestConfig, { logger, registry, store });
+  const ingest = await startIngest(ingestConfig, { logger, registry, store, ...ingestFiles });
   stops.push(() => ingest.close());
   const dashboard = await startDashboard(dashboardConfig, { registry, store, logger });
   stops.push(() => dashboard.close());
@@ -66,7 +68,7 @@ try {
       `  Dashboard:  ${dashboard.url}\n` +
       `  MQTT:       mqtt://localhost:${broker.port}${brokerConfig.secretsFile ? '' : '  (no device authentication: development mode)'}\n` +
       `  Store:      ${where}\n` +
-      `  Metrics:    http://localhost:${ingest.metricsPort}/metrics\n` +
+      `  Metrics:    http://localhost:${ingest.httpPort}/metrics\n` +
       `  Sensors:    ${simConfig ? `${registry.rooms.reduce((n, r) => n + r.sensors.length, 0)} simulated${simConfig.speed !== 1 ? ` at ${simConfig.speed}× speed` : ''}` : 'none simulated (--no-sim)'}\n` +
       `  Stop with Ctrl-C.\n\n`,
   );

@@ -81,7 +81,7 @@ ing.send({
   expect: flags.messages,
   env: {
     MQTT_URL: url, DATA_DIR: join(tmp.path, 'data'), INFLUX_URL: influx.url, INFLUX_DB: 'kanki_bench', KANKI_REGISTRY: registryFile,
-    METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', INGEST_BATCH_SIZE: String(flags.batch), ROOM_STATE_INTERVAL_MS: process.env.BENCH_ROOM_STATE_MS ?? '1000', LOG_LEVEL: 'silent', NODE_ENV: 'test',
+    INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1', INGEST_BATCH_SIZE: String(flags.batch), ROOM_STATE_INTERVAL_MS: process.env.BENCH_ROOM_STATE_MS ?? '1000', LOG_LEVEL: 'silent', NODE_ENV: 'test',
   },
 });
 await nextMessage(ing, 'ready');

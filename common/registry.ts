@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { ClosureSchema, validateHours } from './calendar.ts';
 import { RegistryError } from './errors.ts';
 import { DEFAULT_THRESHOLDS, ThresholdsSchema, type Thresholds } from './levels.ts';
 import { formatPath } from './payloads.ts';
@@ -72,12 +73,19 @@ export const FacilitySchema = z.strictObject({
   /** A designated evacuation shelter (地域防災拠点), whatever its everyday kind. */
   shelter: z.boolean().default(false),
   area: z.string().trim().min(1).max(100).optional(),
+  /** Opening hours; without them the facility counts as always open (e.g. a shelter in use). */
   hours: HoursSchema.optional(),
+  /** On a public holiday without a `holiday` key in `hours`: closed (default) or like that weekday. */
+  holidays: z.enum(['closed', 'as-weekday']).default('closed'),
+  /** Days closed besides holidays: "2026-12-29..2027-01-03" (inclusive) or one date. */
+  closures: z.array(ClosureSchema).default([]),
   levels: PartialThresholdsSchema.optional(),
   rooms: z.array(RoomSchema).min(1, 'a facility needs at least one room'),
 });
 
 export const RegistryFileSchema = z.strictObject({
+  /** Thresholds per facility kind (e.g. nurseries at 900), between the defaults and a facility's own. */
+  kinds: z.partialRecord(z.enum(FACILITY_KINDS), z.strictObject({ levels: PartialThresholdsSchema })).optional(),
   facilities: z.array(FacilitySchema).min(1, 'the registry needs at least one facility'),
 });
 export type RegistryFile = z.infer<typeof RegistryFileSchema>;
@@ -133,12 +141,13 @@ export function parseRegistry(data: unknown, file = 'registry'): Registry {
     const fPath = `facilities[${fi}]`;
     if (facilityIds.has(f.id)) problems.push(`${fPath}.id: duplicate facility id "${f.id}" (also facilities[${facilityIds.get(f.id)}])`);
     else facilityIds.set(f.id, fi);
+    if (f.hours) for (const problem of validateHours(f.hours)) problems.push(`${fPath}.hours.${problem}`);
     const roomIds = new Map<string, number>();
     f.rooms.forEach((r, ri) => {
       const rPath = `${fPath}.rooms[${ri}]`;
       if (roomIds.has(r.id)) problems.push(`${rPath}.id: duplicate room id "${r.id}" in facility "${f.id}" (also rooms[${roomIds.get(r.id)}])`);
       else roomIds.set(r.id, ri);
-      const merged = { ...DEFAULT_THRESHOLDS, ...f.levels, ...r.levels };
+      const merged = { ...DEFAULT_THRESHOLDS, ...result.data.kinds?.[f.kind]?.levels, ...f.levels, ...r.levels };
       const thresholds = ThresholdsSchema.safeParse(merged);
       if (!thresholds.success) problems.push(`${rPath}.levels: ${thresholds.error.issues[0]?.message ?? 'invalid'} (effective: ${JSON.stringify(merged)})`);
       const entry: RoomEntry = {

@@ -5,7 +5,7 @@
  * Rules (README "ACL"):
  * - device `{id}`: publishes only its `reading` and `status` (and a will on them), subscribes only
  *   under `kanki/v1/sensors/{id}/`.
- * - service role `ingest`: the trusted consumer; publishes under rooms/, alerts/ and ingest/.
+ * - service role `ingest`: the trusted consumer; publishes under rooms/, alerts/, ingest/ and notify/.
  * - service role `reader` (dashboard): reads rooms/ and alerts/, publishes nothing.
  * - anonymous (development mode without a secrets file): anything except `$`-topics.
  */
@@ -32,7 +32,9 @@ export type Identity =
 const ROOMS_PREFIX = `${TOPIC_ROOT}/rooms/`;
 const ALERTS_PREFIX = `${TOPIC_ROOT}/alerts/`;
 const INGEST_PREFIX = `${TOPIC_ROOT}/ingest/`;
-const INGEST_PUBLISH_PREFIXES = [ROOMS_PREFIX, ALERTS_PREFIX, INGEST_PREFIX];
+/** Notifications of the MQTT channel (e.g. for a lamp or a building system in a facility). */
+const NOTIFY_PREFIX = `${TOPIC_ROOT}/notify/`;
+const INGEST_PUBLISH_PREFIXES = [ROOMS_PREFIX, ALERTS_PREFIX, INGEST_PREFIX, NOTIFY_PREFIX];
 const READER_READ_PREFIXES = [ROOMS_PREFIX, ALERTS_PREFIX];
 
 // Longest topic we accept; MQTT allows 65535 bytes, nothing in Kanki needs more than a few dozen.

@@ -11,22 +11,46 @@ import type { RoomState } from '../../common/payloads.ts';
 import type { Registry } from '../../common/registry.ts';
 import type { ReadingStore } from '../../common/store/reading-store.ts';
 import type { IngestConfig } from './config.ts';
-import { AlertTracker } from './alerts/alert-tracker.ts';
+import { openAlertDb } from './alerts/alert-db.ts';
+import { AlertLog } from './alerts/alert-log.ts';
+import { AlertService } from './alerts/alert-service.ts';
 import { AlertRulesSchema } from './alerts/rules.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { DECODERS } from './decoders/index.ts';
-import { startMetricsServer } from './http.ts';
+import { createIngestHttpApp, startIngestHttp } from './http.ts';
+import { resolveLinkSecret } from './ingest-files.ts';
+import { createLinkSigner } from './notify/links.ts';
+import { createNotifications, type Notifications } from './notify/notifications.ts';
+import type { NotifyConfig } from './notify/notify-config.ts';
+import type { Notifier } from './notify/notifier.ts';
+import { Outbox } from './notify/outbox.ts';
+import { createAckPages } from './staff/ack-page.ts';
+import { createStaffApi } from './staff/staff-api.ts';
+import type { StaffDirectory } from './staff/staff-users.ts';
 import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
 import { MessagePipeline } from './pipeline.ts';
 import { RoomStateTracker } from './room-state.ts';
 import { WriteAheadLog } from './wal.ts';
 import { StoreWriter } from './writer.ts';
 
-export type IngestDeps = { logger: Logger; registry: Registry; store: ReadingStore; now?: () => number };
+export type IngestDeps = {
+  logger: Logger;
+  registry: Registry;
+  store: ReadingStore;
+  now?: () => number;
+  /** Staff users of the staff API; none disables it (see `loadIngestFiles`). */
+  staff?: StaffDirectory | null;
+  /** Who is notified of what; none stores and publishes alerts without notifying anyone. */
+  notify?: NotifyConfig | null;
+  /** Channels to use instead of building them from `notify` (by channel name). */
+  notifiers?: ReadonlyMap<string, Notifier>;
+};
 
 export type Ingest = {
-  /** Port of /metrics and /healthz. */
-  metricsPort: number;
+  /** Port of /metrics, /healthz, the staff API and the acknowledgement links. */
+  httpPort: number;
+  /** The alert side: engine states, acknowledgement (tests, the all-in-one start). */
+  alerts: AlertService;
   metrics: IngestMetrics;
   /** Current state of every room that has reported. */
   rooms(): RoomState[];
@@ -78,23 +102,45 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     { file: join(dir, 'rejected.ndjson'), maxFileBytes: 10 * 1024 * 1024, publishPerSecond: config.DEAD_LETTERS_PER_SECOND },
     { publish: (t, p) => publish(t, p, false, 0), metrics, logger, now },
   );
-  const alerts = new AlertTracker(
+  const alertDb = openAlertDb(config.ALERT_DB ?? join(dir, 'alerts.sqlite'));
+  const alertLog = new AlertLog(alertDb);
+  const outbox = new Outbox(alertDb);
+  const signer = createLinkSigner(resolveLinkSecret(config));
+  let boundPort = config.INGEST_HTTP_PORT;
+  const staffUrl = () => (config.KANKI_STAFF_URL ?? `http://localhost:${boundPort}`).replace(/\/+$/, '');
+  let notifications: Notifications | undefined;
+  const alerts = new AlertService(
     AlertRulesSchema.parse({
       sustainMs: config.ALERT_SUSTAIN_SECONDS * 1000,
       windowMs: config.ALERT_WINDOW_SECONDS * 1000,
       hysteresisPpm: config.ALERT_HYSTERESIS_PPM,
       escalateAfterMs: config.ALERT_ESCALATE_AFTER_SECONDS * 1000,
       staleAfterMs: config.STALE_AFTER_SECONDS * 1000,
+      verifyAfterMs: config.ALERT_VERIFY_SECONDS * 1000,
+      verifyDropRatio: config.ALERT_VERIFY_DROP_PERCENT / 100,
     }),
     {
+      registry, log: alertLog, metrics, logger: logger.child({ component: 'alerts' }), now,
       publish: (t, p) => publish(t, p, false, 1),
-      now,
-      onEvent: (e) => {
-        metrics.alertEvents.inc({ type: e.type });
-        logger.info({ alert: e }, `alert ${e.type}: ${e.facility}/${e.room}`);
-      },
+      route: (room, alert, event, trend) => notifications?.route(room, alert, event, trend) ?? 0,
+      onQueued: () => notifications?.wake(),
     },
   );
+  const restored = alerts.restore();
+  if (restored > 0) logger.info({ rooms: restored }, 'alert engine state restored');
+  if (deps.notify) {
+    notifications = createNotifications(
+      {
+        config: deps.notify, registry, log: alertLog, outbox, signer, staffUrl, publicUrl: config.KANKI_PUBLIC_URL?.replace(/\/+$/, ''),
+        timeZone: config.KANKI_TIME_ZONE, metrics, logger, now, notifiers: deps.notifiers,
+        publish: (topic, payload, qos) => client.publishAsync(topic, payload, { qos }).then(() => undefined),
+      },
+      {
+        concurrencyPerChannel: config.NOTIFY_CONCURRENCY, timeoutMs: config.NOTIFY_TIMEOUT_MS, maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+        baseBackoffMs: config.NOTIFY_RETRY_BASE_MS, maxBackoffMs: 15 * 60_000, pollMs: 1000,
+      },
+    );
+  }
   const pipeline = new MessagePipeline(
     {
       maxPayloadBytes: config.INGEST_MAX_PAYLOAD_BYTES,
@@ -105,12 +151,20 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
     { registry, wal, rooms, alerts, metrics, deadLetters, now, storeDown: () => writer.storeDown },
   );
 
-  const http = await startMetricsServer(config.METRICS_HOST, config.METRICS_PORT, metrics, () => ({
+  const health = () => ({
     ok: client.connected === true,
     mqtt: client.connected ? 'connected' : 'disconnected',
     store: writer.storeDown ? 'down' : 'ok',
     spoolPendingBytes: wal.backlogBytes(),
-  }));
+  });
+  const routes = deps.staff
+    ? {
+        staffApi: createStaffApi({ staff: deps.staff, log: alertLog, outbox, alerts }),
+        ackPages: createAckPages({ signer, log: alertLog, alerts, registry, recipients: notifications?.recipients ?? new Map(), now, timeZone: config.KANKI_TIME_ZONE }),
+      }
+    : {};
+  const http = await startIngestHttp(config.INGEST_HTTP_HOST, config.INGEST_HTTP_PORT, createIngestHttpApp(metrics, health, routes, logger));
+  boundPort = http.port;
 
   // One message at a time (MQTT.js's rule for QoS 1): append, then acknowledge. When the spool
   // is full, the acknowledgement waits; the broker keeps queueing for our persistent session.
@@ -198,10 +252,15 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
   tick.unref();
   const alertTick = setInterval(() => alerts.tick(), config.ALERT_TICK_MS);
   alertTick.unref();
+  // Sustain clocks and windows change with every reading; they are stored every few seconds (events at once).
+  const snapshot = setInterval(() => alerts.snapshot(), 10_000);
+  snapshot.unref();
+  notifications?.start();
 
   let closing: Promise<void> | undefined;
   return {
-    metricsPort: http.port,
+    httpPort: http.port,
+    alerts,
     metrics,
     rooms: () => rooms.snapshot(),
     flush: (timeoutMs = 10_000) => writer.drain(timeoutMs),
@@ -209,8 +268,11 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       closing ??= (async () => {
         clearInterval(tick);
         clearInterval(alertTick);
+        clearInterval(snapshot);
         clearTimeout(retryTimer);
         rooms.tick();
+        // Deliveries in flight get a moment (they use the MQTT client); the rest stay in the outbox.
+        await notifications?.close();
         await client.endAsync(false).catch((err: unknown) => logger.warn({ err }, 'MQTT close failed'));
         writer.stop();
         const empty = await writer.drain(config.INGEST_DRAIN_TIMEOUT_MS);
@@ -220,6 +282,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
           http.server.close(() => resolve());
           http.server.closeAllConnections();
         });
+        alerts.snapshot();
+        alertDb.close();
         logger.info('ingest stopped');
       })();
       return closing;

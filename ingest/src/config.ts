@@ -31,8 +31,22 @@ export const IngestEnvSchema = StoreEnvSchema.extend({
   ALERT_HYSTERESIS_PPM: int(0, 1000).default(50).describe('A level is left only below its threshold minus this'),
   ALERT_ESCALATE_AFTER_SECONDS: int(1, 86_400).default(900).describe('An alert still open and bad after this escalates'),
   ALERT_TICK_MS: int(50, 60_000).default(5000).describe('How often time-driven alert rules (sustain, silence, escalation) are checked'),
-  METRICS_PORT: PortSchema.default(9464).describe('Port of /metrics and /healthz (Prometheus text)'),
-  METRICS_HOST: z.string().default('0.0.0.0').describe('Address /metrics listens on'),
+  ALERT_VERIFY_SECONDS: int(1, 86_400).default(600).describe('After "windows opened" / "occupancy reduced", CO2 must fall within this long or the alert escalates'),
+  ALERT_VERIFY_DROP_PERCENT: int(1, 90).default(20).describe('…by this much (or below the ventilate threshold)'),
+  ALERT_DB: z.string().optional().describe('Alert database (SQLite): alerts, events, audit, engine state, outbox. Default DATA_DIR/ingest/alerts.sqlite'),
+  KANKI_NOTIFY: z.string().optional().describe('Notification config (YAML): channels, recipients, outside-hours policy, digests. Unset: alerts are stored and published, nobody is notified'),
+  KANKI_STAFF: z.string().default('config/staff.example.yaml').describe('Staff users and API token hashes (YAML); "none" disables the staff API. Production refuses the example tokens'),
+  KANKI_LINK_SECRET: z.string().min(32, 'use at least 32 random characters (openssl rand -base64 48)').optional()
+    .describe('HMAC key of signed acknowledgement links. Required in production; otherwise one is made and kept in DATA_DIR/ingest/link-secret'),
+  KANKI_STAFF_URL: z.url({ protocol: /^https?$/ }).optional().describe('Base URL staff reach this ingest\'s HTTP port at, for links in notifications. Default http://localhost:INGEST_HTTP_PORT'),
+  KANKI_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional().describe('Base URL of the public dashboard, for a link to the room in notifications'),
+  KANKI_TIME_ZONE: z.string().default('Asia/Tokyo').describe('Time zone of opening hours, holidays, digests and times in messages'),
+  NOTIFY_TIMEOUT_MS: int(100, 120_000).default(10_000).describe('A channel that has not accepted a notification within this is retried'),
+  NOTIFY_MAX_ATTEMPTS: int(1, 100).default(8).describe('Attempts per notification before it is recorded as failed'),
+  NOTIFY_RETRY_BASE_MS: int(10, 3_600_000).default(2000).describe('First retry delay (doubles per attempt, up to 15 min)'),
+  NOTIFY_CONCURRENCY: int(1, 100).default(2).describe('Concurrent sends per channel'),
+  INGEST_HTTP_PORT: PortSchema.default(9464).describe('Port of /metrics, /healthz, the staff API and the acknowledgement links'),
+  INGEST_HTTP_HOST: z.string().default('0.0.0.0').describe('Address that port listens on'),
 });
 
 export type IngestConfig = Readonly<z.output<typeof IngestEnvSchema>>;
@@ -41,6 +55,14 @@ export function loadIngestConfig(env: Record<string, string | undefined>): Inges
   const config = parseConfig(IngestEnvSchema, env, 'ingest configuration');
   if (config.NODE_ENV === 'production' && (!config.MQTT_USERNAME || !config.MQTT_PASSWORD)) {
     throw new ConfigError('invalid ingest configuration: MQTT_USERNAME and MQTT_PASSWORD are required in production (NODE_ENV=production)');
+  }
+  if (config.NODE_ENV === 'production' && !config.KANKI_LINK_SECRET && config.KANKI_STAFF !== 'none') {
+    throw new ConfigError('invalid ingest configuration: KANKI_LINK_SECRET is required in production (NODE_ENV=production), e.g. openssl rand -base64 48');
+  }
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: config.KANKI_TIME_ZONE });
+  } catch {
+    throw new ConfigError(`invalid ingest configuration: KANKI_TIME_ZONE "${config.KANKI_TIME_ZONE}" is not a known time zone`);
   }
   return config;
 }

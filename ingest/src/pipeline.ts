@@ -13,7 +13,7 @@ import { DECODERS } from './decoders/index.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { RoomStateTracker } from './room-state.ts';
 import type { WriteAheadLog } from './wal.ts';
-import type { AlertTracker } from './alerts/alert-tracker.ts';
+import type { AlertService } from './alerts/alert-service.ts';
 
 export type PipelineOptions = {
   maxPayloadBytes: number;
@@ -39,7 +39,7 @@ export class MessagePipeline {
       registry: Registry;
       wal: WriteAheadLog;
       rooms: RoomStateTracker;
-      alerts?: AlertTracker;
+      alerts?: Pick<AlertService, 'onReading' | 'onStatus'>;
       metrics: IngestMetrics;
       deadLetters: DeadLetters;
       now: () => number;

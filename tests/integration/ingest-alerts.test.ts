@@ -8,7 +8,7 @@ import { createSilentLogger } from '../../common/logger.ts';
 import { loadRegistryFile } from '../../common/registry.ts';
 import { createSqliteStore } from '../../common/store/sqlite-store.ts';
 import { ALERTS_FILTER, buildSensorReadingTopic } from '../../common/topics.ts';
-import type { AlertMessage } from '../../ingest/src/alerts/alert-tracker.ts';
+import type { AlertMessage } from '../../ingest/src/alerts/alert-service.ts';
 import { startIngest } from '../../ingest/src/app.ts';
 import { loadIngestConfig } from '../../ingest/src/config.ts';
 import { connectClient, startTestBroker } from '../helpers/mqtt.ts';
@@ -32,7 +32,7 @@ describe('ingest alerts', () => {
     cleanups.push(() => store.close());
     const ingest = await startIngest(
       loadIngestConfig({
-        MQTT_URL: broker.url, DATA_DIR: data.path, METRICS_PORT: '0', METRICS_HOST: '127.0.0.1',
+        MQTT_URL: broker.url, DATA_DIR: data.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1',
         ALERT_SUSTAIN_SECONDS: '1', ALERT_WINDOW_SECONDS: '1', ALERT_TICK_MS: '100',
       }),
       { logger, registry: loadRegistryFile('config/registry.demo.yaml'), store },

@@ -21,7 +21,7 @@ afterEach(async () => {
 
 function startIngestProcess(env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'ingest/src/main.ts'], {
-    env: { ...process.env, LOG_LEVEL: 'warn', METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', INGEST_FLUSH_INTERVAL_MS: '50', ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1', INGEST_FLUSH_INTERVAL_MS: '50', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   cleanups.push(() => {

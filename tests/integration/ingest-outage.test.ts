@@ -36,7 +36,7 @@ describe('ingest during a database outage', () => {
     const store = createInfluxStore({ url: influx.url, database: 'kanki', retention: DEFAULT_RETENTION, timeoutMs: 2000 }, { logger });
     await store.init();
     cleanups.push(() => store.close());
-    const env = { MQTT_URL: broker.url, DATA_DIR: data.path, METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', INGEST_FLUSH_INTERVAL_MS: '50', INGEST_DRAIN_TIMEOUT_MS: '500' };
+    const env = { MQTT_URL: broker.url, DATA_DIR: data.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1', INGEST_FLUSH_INTERVAL_MS: '50', INGEST_DRAIN_TIMEOUT_MS: '500' };
     let ingest = await startIngest(loadIngestConfig(env), { logger, registry, store });
     const device = await connectClient(broker.url, { clientId: 'nph-lobby-01' });
     cleanups.push(() => device.endAsync());
@@ -55,7 +55,7 @@ describe('ingest during a database outage', () => {
     await publish(50, 350);
     await waitFor(async () => (await counter(ingest, 'accepted')) === 350, 10_000, 'all accepted');
     await waitFor(async () => (await counter(ingest, 'spooled')) > 0, 5000, 'readings counted as spooled');
-    const health = await (await fetch(`http://127.0.0.1:${ingest.metricsPort}/healthz`)).json() as { store: string };
+    const health = await (await fetch(`http://127.0.0.1:${ingest.httpPort}/healthz`)).json() as { store: string };
     expect(health.store).toBe('down');
 
     // The ingest restarts while the database is still down: the spool survives on disk.

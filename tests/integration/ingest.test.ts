@@ -34,7 +34,7 @@ async function startStack(store: ReadingStore, env: Record<string, string> = {})
   await store.init();
   cleanups.push(() => store.close());
   const ingest = await startIngest(
-    loadIngestConfig({ MQTT_URL: broker.url, DATA_DIR: dir.path, METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', INGEST_FLUSH_INTERVAL_MS: '50', ROOM_STATE_INTERVAL_MS: '50', ...env }),
+    loadIngestConfig({ MQTT_URL: broker.url, DATA_DIR: dir.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1', INGEST_FLUSH_INTERVAL_MS: '50', ROOM_STATE_INTERVAL_MS: '50', ...env }),
     { logger, registry, store },
   );
   cleanups.push(() => ingest.close());
@@ -43,7 +43,7 @@ async function startStack(store: ReadingStore, env: Record<string, string> = {})
 }
 
 async function metricsText(ingest: Ingest): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${ingest.metricsPort}/metrics`)).text();
+  return (await fetch(`http://127.0.0.1:${ingest.httpPort}/metrics`)).text();
 }
 
 function metricValue(text: string, name: string): number {
@@ -107,7 +107,7 @@ describe.each([
     expect(metricValue(text, 'kanki_ingest_messages_received_total')).toBe(30 + bad.length + 1);
     expect(text).toContain('kanki_ingest_messages_rejected_total{reason="unknown_device"} 1');
     expect(text).toContain('kanki_ingest_messages_rejected_total{reason="too_large"} 1');
-    const health = await fetch(`http://127.0.0.1:${ingest.metricsPort}/healthz`);
+    const health = await fetch(`http://127.0.0.1:${ingest.httpPort}/healthz`);
     expect(health.status).toBe(200);
   });
 });
@@ -124,7 +124,7 @@ describe('ingest persistent session', () => {
       await device.publishAsync(buildSensorReadingTopic('msn-age0-01'), JSON.stringify({ co2: 700 + i, ts: t0 + i * 1000 }), { qos: 1 });
     }
     const again = await startIngest(
-      loadIngestConfig({ MQTT_URL: broker.url, DATA_DIR: dataDir, METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', INGEST_FLUSH_INTERVAL_MS: '50' }),
+      loadIngestConfig({ MQTT_URL: broker.url, DATA_DIR: dataDir, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1', INGEST_FLUSH_INTERVAL_MS: '50' }),
       { logger, registry, store },
     );
     cleanups.push(() => again.close());

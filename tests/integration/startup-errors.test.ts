@@ -23,7 +23,7 @@ writeFileSync(badRegistry, `facilities:
 
 function run(script: string, env: Record<string, string>) {
   return spawnSync(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, LOG_LEVEL: 'silent', DATA_DIR: dir.path, METRICS_PORT: '0', HTTP_PORT: '0', MQTT_PORT: '0', ...env },
+    env: { ...process.env, LOG_LEVEL: 'silent', DATA_DIR: dir.path, INGEST_HTTP_PORT: '0', HTTP_PORT: '0', MQTT_PORT: '0', ...env },
     encoding: 'utf8',
     timeout: 30_000,
   });
@@ -40,11 +40,11 @@ describe('startup errors', () => {
   });
 
   it('the ingest lists every bad variable at once', () => {
-    const r = run('ingest/src/main.ts', { INGEST_BATCH_SIZE: 'lots', METRICS_PORT: '70000', INFLUX_URL: 'not a url' });
+    const r = run('ingest/src/main.ts', { INGEST_BATCH_SIZE: 'lots', INGEST_HTTP_PORT: '70000', INFLUX_URL: 'not a url' });
     expect(r.status).toBe(2);
     const out = r.stderr + r.stdout;
     expect(out).toContain('INGEST_BATCH_SIZE');
-    expect(out).toContain('METRICS_PORT');
+    expect(out).toContain('INGEST_HTTP_PORT');
     expect(out).toContain('INFLUX_URL');
   });
 

@@ -5,7 +5,7 @@ import { DEFAULT_THRESHOLDS, type Thresholds } from '../../common/levels.ts';
 import { parseRegistry } from '../../common/registry.ts';
 import {
   initialRoomAlertState, onAcknowledge, onDeviceStatus, onReading, onTick, restoreState, serializeState,
-  type AlertEvent, type RoomAlertState,
+  type AckRefusal, type AlertEvent, type RoomAlertState,
 } from '../../ingest/src/alerts/engine.ts';
 import type { AckAction } from '../../ingest/src/notify/notifier.ts';
 import { AlertRulesSchema, DEFAULT_ALERT_RULES, rulesForRoom, type AlertRules } from '../../ingest/src/alerts/rules.ts';
@@ -32,8 +32,8 @@ function createRoom(overrides: Partial<AlertRules> = {}, thresholds: Thresholds 
       room.state = step.state;
       room.events.push(...step.events);
     },
-    ack(now: number, action: AckAction, by = 'tanaka', alertId = room.state.alert?.id ?? 'none') {
-      const step = onAcknowledge(room.state, { alertId, action, by }, now);
+    ack(now: number, action: AckAction, by = 'tanaka', alertId?: string): AckRefusal | undefined {
+      const step = onAcknowledge(room.state, { alertId: alertId ?? room.state.alert?.id ?? 'none', action, by }, now);
       room.state = step.state;
       room.events.push(...step.events);
       return step.refused;
