@@ -12,7 +12,7 @@ import { NOTIFY_ERROR_CODES as CODES } from './delivery-errors.ts';
 import { httpPost, safeHost } from './http-post.ts';
 
 /** Config of a Slack channel (an incoming webhook URL; its path is the secret). */
-export const SlackChannelSchema = z.object({
+export const SlackChannelSchema = z.strictObject({
   type: z.literal('slack'),
   url: z.url({ protocol: /^https?$/ }).describe('Slack incoming webhook URL (https://hooks.slack.com/services/…); secret.'),
 });
@@ -20,7 +20,7 @@ export const SlackChannelSchema = z.object({
 export type SlackChannelConfig = z.infer<typeof SlackChannelSchema>;
 
 /** Config of a Microsoft Teams channel (an incoming webhook / Workflows URL; secret). */
-export const TeamsChannelSchema = z.object({
+export const TeamsChannelSchema = z.strictObject({
   type: z.literal('teams'),
   url: z.url({ protocol: /^https?$/ }).describe('Teams incoming webhook URL; secret.'),
 });

@@ -13,11 +13,11 @@ import { logDelivered, type ChannelDeps } from './channel-deps.ts';
 import { abortedError, NOTIFY_ERROR_CODES as CODES, redact, scrubbedCause } from './delivery-errors.ts';
 
 /** Config of an e-mail channel. */
-export const EmailChannelSchema = z.object({
+export const EmailChannelSchema = z.strictObject({
   type: z.literal('email'),
   from: z.string().trim().min(3).regex(/@/, 'must contain an e-mail address')
     .describe('Sender, e.g. "Kanki 西区 <kanki@city.example.jp>".'),
-  smtp: z.object({
+  smtp: z.strictObject({
     host: z.string().trim().min(1).describe('SMTP server host name.'),
     port: z.number().int().min(1).max(65_535).describe('SMTP port: 587 (submission, STARTTLS), 465 (implicit TLS) or 25.'),
     secure: z.boolean().optional().describe('Implicit TLS from the first byte; default true on port 465, else false (STARTTLS when offered).'),

@@ -18,7 +18,7 @@ import { httpPost } from './http-post.ts';
 export const DEFAULT_LINE_API_BASE = 'https://api.line.me';
 
 /** Config of a LINE channel. */
-export const LineChannelSchema = z.object({
+export const LineChannelSchema = z.strictObject({
   type: z.literal('line'),
   channelAccessToken: z.string().min(1).describe('Long-lived channel access token of the LINE official account; secret.'),
   apiBase: z.url({ protocol: /^https?$/ }).optional()

@@ -38,7 +38,7 @@ function topicTemplate(allowed: readonly string[]) {
 }
 
 /** Config of an MQTT channel. */
-export const MqttChannelSchema = z.object({
+export const MqttChannelSchema = z.strictObject({
   type: z.literal('mqtt'),
   topic: topicTemplate(ALERT_PLACEHOLDERS).optional()
     .describe(`Topic template for alert notices; default ${DEFAULT_ALERT_TOPIC_TEMPLATE}.`),

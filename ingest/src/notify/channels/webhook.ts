@@ -29,7 +29,7 @@ import { logDelivered, type ChannelDeps } from './channel-deps.ts';
 import { httpPost } from './http-post.ts';
 
 /** Config of a webhook channel. */
-export const WebhookChannelSchema = z.object({
+export const WebhookChannelSchema = z.strictObject({
   type: z.literal('webhook'),
   url: z.url({ protocol: /^https?$/ }).describe('Where notices are POSTed (http or https).'),
   secret: z.string().min(16).describe('HMAC-SHA256 key for x-kanki-signature; at least 16 characters, shared with the receiver.'),
