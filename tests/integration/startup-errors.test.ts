@@ -54,6 +54,21 @@ describe('startup errors', () => {
     expect(r.stderr + r.stdout).toContain('MQTT_USERNAME and MQTT_PASSWORD are required in production');
   });
 
+  it('the ingest refuses to start in production without a link secret, with the example staff tokens, or with a notification secret missing', () => {
+    const prod = { NODE_ENV: 'production', MQTT_USERNAME: 'kanki-ingest', MQTT_PASSWORD: 'a-real-password-0123456789', MQTT_URL: 'mqtt://127.0.0.1:1' };
+    const noSecret = run('ingest/src/main.ts', prod);
+    expect(noSecret.status).toBe(2);
+    expect(noSecret.stderr + noSecret.stdout).toContain('KANKI_LINK_SECRET is required in production');
+    const example = run('ingest/src/main.ts', { ...prod, KANKI_LINK_SECRET: 'x'.repeat(48) });
+    expect(example.status).toBe(2);
+    expect(example.stderr + example.stdout).toContain('public example token');
+    const notify = run('ingest/src/main.ts', { ...prod, KANKI_LINK_SECRET: 'x'.repeat(48), KANKI_STAFF: 'none', KANKI_NOTIFY: 'config/notify.example.yaml' });
+    expect(notify.status).toBe(2);
+    const out = notify.stderr + notify.stdout;
+    expect(out).toContain('environment variable KANKI_SMTP_PASSWORD is not set');
+    expect(out).toContain('environment variable KANKI_LINE_TOKEN is not set');
+  });
+
   it('the broker refuses to start in production without device secrets', () => {
     const r = run('broker/src/main.ts', { NODE_ENV: 'production' });
     expect(r.status).toBe(2);
