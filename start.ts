@@ -16,7 +16,7 @@ import { loadDashboardConfig } from './dashboard/src/config.ts';
 import { startSimulator } from './firmware-sim/src/app.ts';
 import { formatSimHelp, parseSimArgs, simHelpRequested } from './firmware-sim/src/config.ts';
 import { startIngest } from './ingest/src/app.ts';
-import { loadIngestConfig } from './ingest/src/config.ts';
+import { alertEnvForSpeed, loadIngestConfig } from './ingest/src/config.ts';
 import { loadIngestFiles } from './ingest/src/ingest-files.ts';
 
 const argv = process.argv.slice(2);
@@ -44,9 +44,12 @@ try {
   const broker = await startBroker(brokerConfig, { logger });
   stops.push(() => broker.close());
   const mqttUrl = process.env.MQTT_URL ?? `mqtt://127.0.0.1:${broker.port}`;
-  const ingestConfig = loadIngestConfig({ ...ingestEnv, MQTT_URL: mqttUrl });
-  const ingestFiles = loadIngestFiles(ingestConfig, process.env, registry);
   const simConfig = withSim ? parseSimArgs(['--broker', mqttUrl, ...simArgv], process.env) : undefined;
+  const ingestConfig = loadIngestConfig(alertEnvForSpeed({ ...ingestEnv, MQTT_URL: mqttUrl }, simConfig?.speed ?? 1));
+  if ((simConfig?.speed ?? 1) > 1) {
+    logger.info({ sustainSeconds: ingestConfig.ALERT_SUSTAIN_SECONDS, windowSeconds: ingestConfig.ALERT_WINDOW_SECONDS, escalateSeconds: ingestConfig.ALERT_ESCALATE_AFTER_SECONDS }, `alert timings divided by the simulator's speed (${simConfig?.speed}×)`);
+  }
+  const ingestFiles = loadIngestFiles(ingestConfig, process.env, registry);
 
   // One store instance serves the ingest (writes) and the dashboard (reads) in this process.
   const store = createStoreFromEnv(ingestConfig, { logger: logger.child({ component: 'store' }) });

@@ -160,7 +160,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
   const routes = deps.staff
     ? {
         staffApi: createStaffApi({ staff: deps.staff, log: alertLog, outbox, alerts }),
-        ackPages: createAckPages({ signer, log: alertLog, alerts, registry, recipients: notifications?.recipients ?? new Map(), now, timeZone: config.KANKI_TIME_ZONE }),
+        ackPages: createAckPages({ signer, log: alertLog, alerts, registry, recipients: notifications?.recipients ?? new Map(), now, timeZone: config.KANKI_TIME_ZONE, verifySeconds: config.ALERT_VERIFY_SECONDS }),
       }
     : {};
   const http = await startIngestHttp(config.INGEST_HTTP_HOST, config.INGEST_HTTP_PORT, createIngestHttpApp(metrics, health, routes, logger));

@@ -66,3 +66,27 @@ export function loadIngestConfig(env: Record<string, string | undefined>): Inges
   }
   return config;
 }
+
+/**
+ * The alert timings for a simulator running `speed` times faster than real time (`npm start --
+ * --speed 60`): the ingest judges sustain, windows, escalation and the closed loop on its own
+ * clock, so at speed 60 a 5-minute sustain would last five simulated hours and a demo school day
+ * would end before its first alert. Every timing the environment does not set is divided by the
+ * speed (within each variable's bounds); values set explicitly are kept.
+ */
+export function alertEnvForSpeed(env: Record<string, string | undefined>, speed: number): Record<string, string | undefined> {
+  if (!(speed > 1)) return env;
+  const defaults = IngestEnvSchema.parse({});
+  const scaled: Record<string, string | undefined> = { ...env };
+  const scale = (name: keyof typeof defaults, min: number) => {
+    if (env[name] !== undefined && env[name] !== '') return;
+    scaled[name] = String(Math.max(min, Math.round(Number(defaults[name]) / speed)));
+  };
+  scale('ALERT_SUSTAIN_SECONDS', 1);
+  scale('ALERT_WINDOW_SECONDS', 1);
+  scale('ALERT_ESCALATE_AFTER_SECONDS', 1);
+  scale('ALERT_VERIFY_SECONDS', 1);
+  scale('ALERT_TICK_MS', 100);
+  scale('STALE_AFTER_SECONDS', 10);
+  return scaled;
+}

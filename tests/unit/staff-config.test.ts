@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../common/errors.ts';
 import { parseRegistry } from '../../common/registry.ts';
+import { alertEnvForSpeed, loadIngestConfig } from '../../ingest/src/config.ts';
 import { createLinkSigner } from '../../ingest/src/notify/links.ts';
 import { parseNotifyConfig } from '../../ingest/src/notify/notify-config.ts';
 import { hashToken, loadStaffFile, parseStaffUsers } from '../../ingest/src/staff/staff-users.ts';
@@ -132,5 +133,16 @@ describe('registry: thresholds per facility kind, closures and hours', () => {
     expect(parseRegistry(base({}, { closures: ['2026-12-29..2027-01-03', '2026-08-14'] })).facility('msn')?.closures).toHaveLength(2);
     expect(() => parseRegistry(base({}, { closures: ['2026-02-30'] }))).toThrow(/facilities\[0\]\.closures\[0\]/);
     expect(() => parseRegistry(base({}, { hours: { 'mon-wed': '08:00-17:00', 'wed-fri': '09:00-18:00' } }))).toThrow(/facilities\[0\]\.hours\./);
+  });
+});
+
+describe('alert timings for a fast simulator (npm start -- --speed 60)', () => {
+  it('divides the unset timings by the speed, within bounds, and keeps what the environment sets', () => {
+    const env = alertEnvForSpeed({ ALERT_ESCALATE_AFTER_SECONDS: '120' }, 60);
+    expect(loadIngestConfig(env)).toMatchObject({
+      ALERT_SUSTAIN_SECONDS: 5, ALERT_WINDOW_SECONDS: 3, ALERT_VERIFY_SECONDS: 10, ALERT_TICK_MS: 100, STALE_AFTER_SECONDS: 10,
+      ALERT_ESCALATE_AFTER_SECONDS: 120,
+    });
+    expect(alertEnvForSpeed({}, 1)).toEqual({});
   });
 });

@@ -23,6 +23,8 @@ export type AckPageDeps = {
   recipients: ReadonlyMap<string, RecipientConfig>;
   now: () => number;
   timeZone?: string;
+  /** The closed loop's time (ALERT_VERIFY_SECONDS), said on the confirmation page. */
+  verifySeconds?: number;
 };
 
 type Lang = 'ja' | 'en';
@@ -34,7 +36,7 @@ const TEXT = {
     level: { ventilate: '換気してください', critical: 'すぐに換気', good: '良好', fair: 'やや注意', nodata: 'データなし' },
     opened: '発生', max: '最大', invalid: 'このリンクは無効です。', expired: 'このリンクの有効期限が切れています。スタッフ画面から対応を記録してください。',
     used: 'このリンクはすでに使われています', closed: 'このアラートはすでに解消しています。対応の記録は不要です。',
-    recorded: '記録しました', check: '10分以内に CO₂ が下がるか確かめます。下がらない場合はもう一度お知らせします。',
+    recorded: '記録しました', check: '{time}以内に CO₂ が下がるか確かめます。下がらない場合はもう一度お知らせします。',
     refused: 'このアラートには、すでに対応が記録されています。', unavailable: '記録できませんでした。少し待ってからもう一度お試しください。',
   },
   en: {
@@ -43,7 +45,7 @@ const TEXT = {
     level: { ventilate: 'Ventilate', critical: 'Ventilate now', good: 'Good', fair: 'Fair', nodata: 'No data' },
     opened: 'Raised', max: 'Highest', invalid: 'This link is not valid.', expired: 'This link has expired. Please record what you did in the staff console.',
     used: 'This link has already been used', closed: 'This alert is already resolved. There is nothing to record.',
-    recorded: 'Recorded', check: 'Kanki will check that CO₂ falls within 10 minutes, and tell you again if it does not.',
+    recorded: 'Recorded', check: 'Kanki will check that CO₂ falls within {time}, and tell you again if it does not.',
     refused: 'What was done about this alert has already been recorded.', unavailable: 'It could not be recorded. Please try again in a moment.',
   },
 } as const;
@@ -61,6 +63,10 @@ export function createAckPages(deps: AckPageDeps): Router {
   router.use(rateLimit({ windowMs: 60_000, limit: 60, standardHeaders: 'draft-8', legacyHeaders: false }));
   router.use(express.urlencoded({ extended: false, limit: '1kb' }));
 
+  const verify = deps.verifySeconds ?? 600;
+  const within = (lang: Lang) => (verify % 60 === 0
+    ? (lang === 'ja' ? `${verify / 60}分` : `${verify / 60} minute${verify === 60 ? '' : 's'}`)
+    : (lang === 'ja' ? `${verify}秒` : `${verify} seconds`));
   const langOf = (recipient: string | undefined): Lang => (recipient && deps.recipients.get(recipient)?.lang === 'en' ? 'en' : 'ja');
 
   const page = (res: Response, status: number, lang: Lang, body: string) => {
@@ -124,7 +130,7 @@ export function createAckPages(deps: AckPageDeps): Router {
     const result = deps.alerts.acknowledge(ctx.alert.id, action, { id: `link:${ctx.claims.recipient}`, via: 'link' });
     if (result.ok) {
       deps.log.useLink(ctx.claims.nonce, deps.now(), ctx.alert.id, ctx.claims.recipient);
-      return page(res, 200, ctx.lang, `${describe(result.alert, ctx.lang)}<p><strong>${t.recorded}: ${t[action]}</strong></p>${action === 'false_alarm' ? '' : `<p>${t.check}</p>`}`);
+      return page(res, 200, ctx.lang, `${describe(result.alert, ctx.lang)}<p><strong>${t.recorded}: ${t[action]}</strong></p>${action === 'false_alarm' ? '' : `<p>${t.check.replace('{time}', within(ctx.lang))}</p>`}`);
     }
     if (result.refused === 'unavailable') return page(res, 503, ctx.lang, `<p>${t.unavailable}</p>`);
     if (result.refused === 'already_acknowledged') return page(res, 409, ctx.lang, `${describe(ctx.alert, ctx.lang)}<p>${t.refused}</p>`);
