@@ -255,6 +255,19 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
   // Sustain clocks and windows change with every reading; they are stored every few seconds (events at once).
   const snapshot = setInterval(() => alerts.snapshot(), 10_000);
   snapshot.unref();
+  // Delivery history is kept 90 days; used link nonces 2 days (links live 24 h).
+  const pruneAlertDb = () => {
+    try {
+      const t = now();
+      outbox.prune(t - 90 * 86_400_000, new Date(t - 7 * 86_400_000).toISOString().slice(0, 10));
+      alertLog.pruneLinks(t - 2 * 86_400_000);
+    } catch (err) {
+      logger.warn({ err }, 'pruning the alert database failed; will try again');
+    }
+  };
+  pruneAlertDb();
+  const prune = setInterval(pruneAlertDb, 3600_000);
+  prune.unref();
   notifications?.start();
 
   let closing: Promise<void> | undefined;
@@ -269,6 +282,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
         clearInterval(tick);
         clearInterval(alertTick);
         clearInterval(snapshot);
+        clearInterval(prune);
         clearTimeout(retryTimer);
         rooms.tick();
         // Deliveries in flight get a moment (they use the MQTT client); the rest stay in the outbox.

@@ -198,6 +198,22 @@ describe('delivery', () => {
   });
 });
 
+describe('housekeeping', () => {
+  it('prunes finished deliveries past the horizon but never pending or held ones', async () => {
+    const hook = await receiver();
+    const s = setup('2026-11-28T10:00:00+09:00', {
+      channels: { school: webhook(hook.url) },
+      recipients: [{ id: 'teacher', name: 'T', channel: 'school', facilities: ['tobe-elementary'] }, { id: 'ops', name: 'O', channel: 'school', outsideHours: { ventilate: 'send' } }],
+    });
+    s.read(classroom, 1200);
+    await waitFor(() => hook.notices.length === 1, 5000, 'sent to ops');
+    expect(statuses(s.outbox)).toEqual({ held: 1, sent: 1 });
+    expect(s.outbox.prune(s.now() - 1000, '2026-11-01')).toBe(0);
+    expect(s.outbox.prune(s.now() + 1000, '2026-11-01')).toBe(1);
+    expect(statuses(s.outbox)).toEqual({ held: 1 });
+  });
+});
+
 describe('daily digest', () => {
   it('sends one digest at the recipient\'s time summing up the day, and only once', async () => {
     const hook = await receiver();

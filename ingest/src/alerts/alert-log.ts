@@ -116,6 +116,7 @@ export class AlertLog {
       insertAudit: db.prepare(`INSERT INTO audit (at, actor, via, action, alert_id, facility, room, outcome, detail)
         VALUES (@at, @actor, @via, @action, @alertId, @facility, @room, @outcome, @detail)`),
       useLink: db.prepare('INSERT OR IGNORE INTO used_links (nonce, used_at, alert_id, recipient) VALUES (?, ?, ?, ?)'),
+      pruneLinks: db.prepare('DELETE FROM used_links WHERE used_at < ?'),
       linkUsed: db.prepare<[string], { used_at: number }>('SELECT used_at FROM used_links WHERE nonce = ?'),
     };
   }
@@ -254,6 +255,11 @@ export class AlertLog {
   /** Marks a one-time link's nonce as used. False when it already was (the link is spent). */
   useLink(nonce: string, at: number, alertId: number | null, recipient: string): boolean {
     return this.st.useLink.run(nonce, at, alertId, recipient).changes === 1;
+  }
+
+  /** Forgets nonces used before `before`: their links have expired anyway (sign them with a shorter lifetime than this horizon). */
+  pruneLinks(before: number): number {
+    return this.st.pruneLinks.run(before).changes;
   }
 
   /** When a link's nonce was used, or undefined. */

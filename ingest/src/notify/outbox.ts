@@ -66,6 +66,8 @@ export class Outbox {
       sentSince: db.prepare<[string, number], { n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE recipient = ? AND status = 'sent' AND done_at >= ?`),
       lastSent: db.prepare<[string], { t: number | null }>(`SELECT MAX(done_at) AS t FROM outbox WHERE recipient = ? AND status = 'sent'`),
       suppressedSince: db.prepare<[string, number], { n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE recipient = ? AND status = 'suppressed' AND done_at > ?`),
+      prune: db.prepare(`DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < ? AND status IN ('sent', 'failed', 'dropped', 'suppressed')`),
+      pruneDigests: db.prepare(`DELETE FROM digests_sent WHERE day < ?`),
       digestSent: db.prepare(`INSERT OR IGNORE INTO digests_sent (recipient, day) VALUES (?, ?)`),
       counts: db.prepare<[], { status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM outbox GROUP BY status`),
     };
@@ -127,6 +129,16 @@ export class Outbox {
   suppressedSinceLastSent(recipient: string): number {
     const last = this.st.lastSent.get(recipient)?.t ?? -1;
     return this.st.suppressedSince.get(recipient, last)?.n ?? 0;
+  }
+
+  /**
+   * Deletes finished rows done before `before` (epoch ms) and digest claims of days before
+   * `beforeDay`: the outbox is a delivery queue with a recent history for staff, not an archive
+   * (the alerts and their events stay in the alert log). Returns the rows deleted.
+   */
+  prune(before: number, beforeDay: string): number {
+    this.st.pruneDigests.run(beforeDay);
+    return this.st.prune.run(before).changes;
   }
 
   /** Claims the digest of `day` for a recipient; false when it was already made. */
