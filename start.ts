@@ -58,7 +58,8 @@ try {
 
   const ingest = await startIngest(ingestConfig, { logger, registry, store, ...ingestFiles });
   stops.push(() => ingest.close());
-  const dashboard = await startDashboard(dashboardConfig, { registry, store, logger });
+  // The dashboard takes live room states from the same broker (unless told otherwise).
+  const dashboard = await startDashboard({ ...dashboardConfig, liveMqttUrl: dashboardConfig.liveMqttUrl ?? mqttUrl }, { registry, store, logger });
   stops.push(() => dashboard.close());
   if (simConfig) {
     const sim = await startSimulator(simConfig, { logger, registry });

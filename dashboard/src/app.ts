@@ -5,15 +5,21 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Registry } from '../../common/registry.ts';
 import { DEFAULT_RETENTION, type ReadingStore, type RetentionConfig } from '../../common/store/reading-store.ts';
 import type { DashboardConfig } from './config.ts';
 import type { DashboardContext } from './context.ts';
-import { createErrorHandler, notFoundHandler } from './http-errors.ts';
+import { createErrorHandler, notFoundHandler, sendApiError } from './http-errors.ts';
+import { loadI18n, type I18n } from './i18n/i18n.ts';
+import { startRoomFeed, type RoomFeed } from './live/room-feed.ts';
 import { createRoomStatusSource } from './room-status.ts';
+import { createStreamRouter } from './routes/stream.ts';
+import { ASSETS_PATH } from './views/layout.ts';
 import { createFacilitiesRouter } from './routes/facilities.ts';
 import { createHealthRouter } from './routes/health.ts';
 import { createOverviewRouter } from './routes/overview.ts';
@@ -33,7 +39,19 @@ export type DashboardAppDeps = {
   displayTimeZone?: string;
   /** The store's retention (defaults to `DEFAULT_RETENTION`); bounds the automatic resolution. */
   retention?: RetentionConfig;
+  /** Live room statuses (SSE, signage); see `startRoomFeed`. */
+  feed: RoomFeed;
+  /** Message catalogues; default: the shipped ones. */
+  i18n?: I18n;
+  /** Live connections at once (default 5000). */
+  sseMaxClients?: number;
+  /** Requests per minute per client address on public routes (default 1200). */
+  publicRateLimitPerMinute?: number;
 };
+
+/** The files served under /assets: stylesheet, scripts, and Chart.js from its package. */
+const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
+const CHART_JS_DIR = fileURLToPath(new URL('../../node_modules/chart.js/dist/', import.meta.url));
 
 /**
  * Strict CSP: only same-origin resources, no inline script or style, no framing. Written out rather
@@ -57,7 +75,10 @@ const CSP_DIRECTIVES = {
 export function createDashboardApp(deps: DashboardAppDeps): Express {
   const logger = deps.logger.child({ component: 'dashboard' });
   const now = deps.now ?? Date.now;
+  const i18n = deps.i18n ?? loadI18n({ timeZone: deps.displayTimeZone ?? 'Asia/Tokyo' });
   const ctx: DashboardContext = {
+    i18n,
+    feed: deps.feed,
     registry: deps.registry,
     store: deps.store,
     logger,
@@ -78,6 +99,15 @@ export function createDashboardApp(deps: DashboardAppDeps): Express {
     });
     next();
   });
+  // Static files are cheap and cached; they are not counted against the rate limit.
+  app.use(ASSETS_PATH, express.static(PUBLIC_DIR, { maxAge: '1h', index: false, fallthrough: true }));
+  app.use(`${ASSETS_PATH}/chart.js`, express.static(CHART_JS_DIR, { maxAge: '1d', index: false }));
+  app.use(rateLimit({
+    windowMs: 60_000, limit: deps.publicRateLimitPerMinute ?? 1200, standardHeaders: 'draft-8', legacyHeaders: false,
+    skip: (req) => req.path === '/healthz',
+    handler: (_req, res) => sendApiError(res, 429, 'rate_limited', 'too many requests from this address; slow down'),
+  }));
+  app.use(i18n.middleware());
   // The public API is open data without credentials: any site (a ward portal, a school page) may
   // read it from the browser.
   app.use('/api/v1', (_req, res, next) => {
@@ -86,6 +116,7 @@ export function createDashboardApp(deps: DashboardAppDeps): Express {
   });
 
   app.use(createHealthRouter(ctx));
+  app.use(createStreamRouter(ctx, deps.feed, { maxClients: deps.sseMaxClients ?? 5000 }));
   app.use(createRoomsRouter(ctx));
   app.use(createReadingsRouter(ctx));
   app.use(createFacilitiesRouter(ctx));
@@ -97,7 +128,7 @@ export function createDashboardApp(deps: DashboardAppDeps): Express {
 
 /** What `startDashboard` needs from the configuration. */
 export type DashboardServerConfig = Pick<DashboardConfig, 'httpPort' | 'httpHost' | 'staleAfterSeconds'> &
-  Partial<Pick<DashboardConfig, 'trustProxy' | 'displayTimeZone' | 'retention'>>;
+  Partial<Pick<DashboardConfig, 'trustProxy' | 'displayTimeZone' | 'retention' | 'liveMqttUrl' | 'liveMqttUsername' | 'liveMqttPassword' | 'livePollMs' | 'sseMaxClients' | 'publicRateLimitPerMinute'>>;
 
 /** A listening dashboard. */
 export type RunningDashboard = {
@@ -122,7 +153,16 @@ export async function startDashboard(
   config: DashboardServerConfig,
   deps: { registry: Registry; store: ReadingStore; logger: Logger; now?: () => number },
 ): Promise<RunningDashboard> {
-  const app = createDashboardApp({ ...deps, staleAfterMs: config.staleAfterSeconds * 1000, displayTimeZone: config.displayTimeZone, retention: config.retention });
+  const staleAfterMs = config.staleAfterSeconds * 1000;
+  const now = deps.now ?? Date.now;
+  const feed = await startRoomFeed(
+    { mqttUrl: config.liveMqttUrl, mqttUsername: config.liveMqttUsername, mqttPassword: config.liveMqttPassword, pollMs: config.livePollMs ?? 5000, staleAfterMs },
+    { registry: deps.registry, statuses: createRoomStatusSource({ registry: deps.registry, store: deps.store, now, staleAfterMs }), logger: deps.logger, now },
+  );
+  const app = createDashboardApp({
+    ...deps, feed, staleAfterMs, displayTimeZone: config.displayTimeZone, retention: config.retention,
+    sseMaxClients: config.sseMaxClients, publicRateLimitPerMinute: config.publicRateLimitPerMinute,
+  });
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   const server: Server = createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -146,7 +186,7 @@ export async function startDashboard(
         force.unref();
         server.close(() => {
           clearTimeout(force);
-          resolve();
+          void feed.close().then(resolve);
         });
         server.closeIdleConnections();
       });

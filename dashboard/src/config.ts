@@ -45,6 +45,12 @@ const DashboardEnvSchema = z
     NODE_ENV: NodeEnvSchema.describe('development | production | test'),
     LOG_LEVEL: LogLevelSchema.describe('pino log level: fatal, error, warn, info, debug, trace or silent'),
     TRUST_PROXY: TrustProxySchema.optional().describe('Express "trust proxy": true, a hop count, or proxy addresses (e.g. "loopback"); unset = trust none'),
+    LIVE_MQTT_URL: z.url({ protocol: /^(mqtts?|wss?|tcp)$/ }).optional().describe('Broker to take live room states from (retained kanki/v1/rooms/+/+/state); unset = poll the store'),
+    LIVE_MQTT_USERNAME: z.string().optional().describe('Broker user (role reader)'),
+    LIVE_MQTT_PASSWORD: z.string().optional().describe('Its password (never logged)'),
+    LIVE_POLL_MS: z.coerce.number().int().min(500).max(600_000).default(5000).describe('Store poll interval while no broker is connected; also how often silent rooms are turned into "no data"'),
+    SSE_MAX_CLIENTS: z.coerce.number().int().min(1).max(100_000).default(5000).describe('Live-update connections served at once; more get 503'),
+    PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(10).max(1_000_000).default(1200).describe('Requests per minute per client address on public pages and APIs (429 beyond)'),
     DISPLAY_TIME_ZONE: z
       .string()
       .default('Asia/Tokyo')
@@ -95,6 +101,13 @@ const DashboardConfigSchema = DashboardEnvSchema.transform((e) => ({
   trustProxy: e.TRUST_PROXY,
   /** IANA time zone for times on HTML pages. */
   displayTimeZone: e.DISPLAY_TIME_ZONE,
+  /** Broker of live room states, or undefined to poll the store. */
+  liveMqttUrl: e.LIVE_MQTT_URL,
+  liveMqttUsername: e.LIVE_MQTT_USERNAME,
+  liveMqttPassword: e.LIVE_MQTT_PASSWORD,
+  livePollMs: e.LIVE_POLL_MS,
+  sseMaxClients: e.SSE_MAX_CLIENTS,
+  publicRateLimitPerMinute: e.PUBLIC_RATE_LIMIT_PER_MINUTE,
 }));
 
 /** The parsed, frozen dashboard configuration. */

@@ -5,6 +5,8 @@
 import type { Logger } from 'pino';
 import type { Registry } from '../../common/registry.ts';
 import type { ReadingStore, RetentionConfig } from '../../common/store/reading-store.ts';
+import type { I18n } from './i18n/i18n.ts';
+import type { RoomFeed } from './live/room-feed.ts';
 import type { RoomStatusSource } from './room-status.ts';
 
 /** Shared, read-only state of one dashboard app, handed to every router factory. */
@@ -21,6 +23,10 @@ export type DashboardContext = {
   /** The store's retention, so that `auto` never picks a resolution already deleted for the range. */
   readonly retention: RetentionConfig;
   readonly roomStatuses: RoomStatusSource;
+  /** Message catalogues; the request's translator is `res.locals.i18n`. */
+  readonly i18n: I18n;
+  /** Live room statuses shared by the stream, signage and the overview. */
+  readonly feed: RoomFeed;
 };
 
 /** `Cache-Control` of public, non-personal responses: short, so a proxy or browser absorbs bursts but values stay fresh. */

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { KankiError, StoreError } from '../../common/errors.ts';
 
 /** Stable, public error codes of the dashboard API. */
-export type ApiErrorCode = 'bad_request' | 'not_found' | 'store_unavailable' | 'internal';
+export type ApiErrorCode = 'bad_request' | 'not_found' | 'store_unavailable' | 'too_busy' | 'rate_limited' | 'internal';
 
 /** An error that maps to one HTTP status and a message safe to show to the public. */
 export class HttpError extends KankiError {

@@ -267,18 +267,25 @@ describe('dashboard pages, health and shutdown (SQLite store)', () => {
     dir.remove();
   });
 
-  it('renders the overview with escaped names, bilingual levels and strict security headers', async () => {
+  it('renders the overview with escaped names, levels in the chosen language and strict security headers', async () => {
     const page = await get(dashboard.url, '/');
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
-    expect(page.text).not.toMatch(/<script|<img|<b>|<i>/);
+    expect(page.text).not.toMatch(/<img|<b>|<i>/);
+    // The only scripts: module files from /assets and the JSON data block (never executed).
+    expect(page.text.match(/<script[^>]*>/g)).toEqual(['<script type="module" src="/assets/js/live.js">', '<script type="application/json" id="kanki-data">']);
+    expect(page.text).not.toContain('<script>alert');
     expect(page.text).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 会館');
-    expect(page.text).toContain('O&#39;Brien &quot;Hall&quot; &lt;b&gt;');
     expect(page.text).toMatch(/<html lang="ja">/);
     expect(page.text).toContain('<meta name="viewport"');
-    expect(page.text).toMatch(/class="room level-critical"[\s\S]*?<span lang="ja">すぐに換気<\/span> <span lang="en">Ventilate now<\/span>/);
+    expect(page.text).toMatch(/class="room level-critical"[\s\S]*?<span class="level-word">すぐに換気<\/span>/);
     expect(page.text).toMatch(/class="room level-good"[\s\S]*?>640<[\s\S]*?良好/);
     expect(page.text).toContain('データなし');
+    const en = await get(dashboard.url, '/?lang=en');
+    expect(en.text).toMatch(/<html lang="en">/);
+    expect(en.text).toContain('O&#39;Brien &quot;Hall&quot; &lt;b&gt;');
+    expect(en.text).toMatch(/class="room level-critical"[\s\S]*?<span class="level-word">Ventilate now<\/span>/);
+    expect(String(en.headers['set-cookie'])).toContain('kanki_lang=en');
     const csp = String(page.headers['content-security-policy']);
     expect(csp).toContain("default-src 'none'");
     expect(csp).not.toContain('unsafe-inline');

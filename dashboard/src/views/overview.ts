@@ -1,151 +1,115 @@
 /**
- * The public overview page: every facility and its rooms with CO₂, level and time of reading.
- * Server-rendered, no JavaScript, readable on a phone, a PC and a signage screen; it reloads itself
- * once a minute (readings arrive about once a minute). Bilingual (ja/en) with `lang` on every text.
+ * The public overview: every facility and its rooms as tiles with level (colour, icon and words),
+ * CO₂, and the time of the reading — or "no data since …". Filter by facility kind and area and
+ * search by name with a plain GET form (works without JavaScript); `live.js` then keeps the tiles
+ * current over Server-Sent Events. Without JavaScript the page reloads itself once a minute.
  */
-import type { FacilityEntry, FacilityKind, LocalizedName } from '../../../common/registry.ts';
+import { FACILITY_KINDS, type FacilityEntry } from '../../../common/registry.ts';
+import type { I18n, Translator } from '../i18n/i18n.ts';
 import type { RoomStatus } from '../room-status.ts';
-import { html, type SafeHtml } from './html.ts';
-import { LEVEL_LABELS } from './level-labels.ts';
+import { html, unsafeRaw, type SafeHtml } from './html.ts';
+import { renderPage } from './layout.ts';
+import { LEVEL_ICONS, liveStrings } from './room-tile-text.ts';
+
+export type OverviewFilter = { kind?: string; area?: string; q?: string };
 
 /** Everything the page shows; the route gathers it. */
 export type OverviewModel = {
+  t: Translator;
+  i18n: I18n;
   facilities: readonly FacilityEntry[];
   rooms: readonly RoomStatus[];
+  filter: OverviewFilter;
+  /** Path and query for the language links. */
+  path: string;
   /** Epoch ms of rendering. */
   now: number;
-  /** IANA zone for displayed times. */
-  timeZone: string;
 };
 
-/** Path of the page's stylesheet (served by the overview route; a file, not inline, for a strict CSP). */
-export const OVERVIEW_CSS_PATH = '/assets/kanki.css';
-
-/** Seconds between automatic reloads of the page. */
+/** Seconds between automatic reloads when scripts do not run. */
 export const OVERVIEW_REFRESH_SECONDS = 60;
 
-const KIND_LABELS: Record<FacilityKind, { ja: string; en: string }> = {
-  office: { ja: '庁舎', en: 'Office' },
-  school: { ja: '学校', en: 'School' },
-  nursery: { ja: '保育園', en: 'Nursery' },
-  community: { ja: '地区センター', en: 'Community centre' },
-  hall: { ja: 'ホール', en: 'Hall' },
-  shelter: { ja: '避難所', en: 'Shelter' },
-  other: { ja: 'その他', en: 'Other' },
-};
-
-function bilingual(name: LocalizedName | { ja: string; en: string }): SafeHtml {
-  return html`<span lang="ja">${name.ja}</span> <span lang="en" class="en">${name.en}</span>`;
+/** The line under a room's value: when it was measured, or since when there is no data. */
+export function timeLine(t: Translator, room: Pick<RoomStatus, 'updatedAt' | 'stale'>): SafeHtml {
+  if (room.updatedAt === null) return html`<span class="time">${t.t('room.noDataEver')}</span>`;
+  const time = t.dateTime(Date.parse(room.updatedAt));
+  const text = room.stale ? t.t('room.noDataSince', { time }) : t.t('room.measuredAt', { time });
+  return html`<time class="time" datetime="${room.updatedAt}">${text}</time>`;
 }
 
-function formatTime(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('ja-JP', { timeZone, month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
-}
-
-function timeCell(room: RoomStatus, timeZone: string): SafeHtml {
-  if (room.updatedAt === null) return html`<span class="time">－</span>`;
-  const t = html`<time datetime="${room.updatedAt}">${formatTime(Date.parse(room.updatedAt), timeZone)}</time>`;
-  return room.stale
-    ? html`<span class="time"><span lang="ja">最終受信</span> <span lang="en" class="en">last reading</span> ${t}</span>`
-    : html`<span class="time"><span lang="ja">測定</span> <span lang="en" class="en">measured</span> ${t}</span>`;
-}
-
-function roomCard(room: RoomStatus, timeZone: string): SafeHtml {
-  const label = LEVEL_LABELS[room.level];
-  const easy = room.name['ja-easy'];
-  return html`<li class="room level-${room.level}">
-  <h3 class="room-name">${bilingual(room.name)}${easy ? html` <span lang="ja" class="easy">（${easy}）</span>` : ''}</h3>
-  <p class="co2">${room.co2 === null ? html`<span class="value">－</span>` : html`<span class="value">${room.co2}</span> <span class="unit">ppm</span>`}</p>
-  <p class="badge"><span class="icon" aria-hidden="true">${label.icon}</span> <span lang="ja">${label.ja}</span> <span lang="en">${label.en}</span></p>
-  <p class="advice"><span lang="ja">${label.adviceJa}</span> <span lang="en" class="en">${label.adviceEn}</span></p>
-  <p>${timeCell(room, timeZone)}</p>
+/** One room as a tile: a link to its page whose accessible name says everything. */
+export function roomTile(t: Translator, room: RoomStatus, options: { link?: boolean } = {}): SafeHtml {
+  const level = t.t(`level.${room.level}`);
+  const name = t.name(room.name);
+  const value = room.co2 === null ? '－' : t.number(room.co2);
+  const label = room.co2 === null ? `${name}: ${level}` : `${name}: ${value} ppm, ${level}`;
+  const title = options.link === false
+    ? html`<h3 class="room-name">${name}</h3>`
+    : html`<h3 class="room-name"><a class="room-link" href="/rooms/${room.facility}/${room.room}" aria-label="${label}">${name}</a></h3>`;
+  return html`<li class="room level-${room.level}" data-room="${room.facility}/${room.room}" data-level="${room.level}">
+  ${title}
+  <p class="co2"><span class="value">${value}</span> <span class="unit">ppm</span></p>
+  <p><span class="badge"><span class="icon" aria-hidden="true">${LEVEL_ICONS[room.level]}</span> <span class="level-word">${level}</span></span></p>
+  <p class="advice">${t.t(`advice.${room.level}`)}</p>
+  <p>${timeLine(t, room)}</p>
 </li>`;
 }
 
-function facilitySection(f: FacilityEntry, rooms: readonly RoomStatus[], timeZone: string): SafeHtml {
-  const kind = KIND_LABELS[f.kind];
-  const headingId = `facility-${f.id}`;
-  return html`<section class="facility" aria-labelledby="${headingId}">
-<h2 id="${headingId}">${bilingual(f.name)}</h2>
-<p class="facility-meta">${bilingual(kind)}${f.shelter ? html` · <span lang="ja">地域防災拠点</span> <span lang="en" class="en">evacuation shelter</span>` : ''}${f.area ? html` · <span lang="ja">${f.area}</span>` : ''}</p>
-<ul class="rooms">
-${rooms.map((r) => roomCard(r, timeZone))}
-</ul>
-</section>`;
-}
-
-function legend(): SafeHtml {
-  return html`<ul class="legend">${Object.entries(LEVEL_LABELS).map(
-    ([level, l]) => html`<li class="level-${level}"><span class="icon" aria-hidden="true">${l.icon}</span> <span lang="ja">${l.ja}</span> <span lang="en">${l.en}</span></li>`,
+export function legend(t: Translator): SafeHtml {
+  return html`<ul class="legend">${(['good', 'fair', 'ventilate', 'critical', 'nodata'] as const).map(
+    (level) => html`<li class="level-${level}"><span class="icon" aria-hidden="true">${LEVEL_ICONS[level]}</span> ${t.t(`level.${level}`)}</li>`,
   )}</ul>`;
 }
 
-/** Renders the complete HTML document. Every registry string is escaped by `html`. */
-export function renderOverview(model: OverviewModel): string {
-  const byFacility = new Map<string, RoomStatus[]>();
-  for (const r of model.rooms) byFacility.set(r.facility, [...(byFacility.get(r.facility) ?? []), r]);
-  const page = html`<!doctype html>
-<html lang="ja">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="${OVERVIEW_REFRESH_SECONDS}">
-<title>室内のCO₂濃度 Indoor CO₂ — Kanki</title>
-<link rel="stylesheet" href="${OVERVIEW_CSS_PATH}">
-</head>
-<body>
-<header>
-<h1><span lang="ja">室内の二酸化炭素（CO₂）濃度</span> <span lang="en" class="en">Indoor CO₂ levels</span></h1>
-<p><span lang="ja">CO₂濃度が高いときは窓を開けて換気しましょう。</span> <span lang="en" class="en">When CO₂ is high, open the windows to let fresh air in.</span></p>
-${legend()}
-<p class="updated"><span lang="ja">表示時刻</span> <span lang="en" class="en">as of</span> <time datetime="${new Date(model.now).toISOString()}">${formatTime(model.now, model.timeZone)}</time></p>
-</header>
-<main>
-${model.facilities.filter((f) => byFacility.has(f.id)).map((f) => facilitySection(f, byFacility.get(f.id) ?? [], model.timeZone))}
-</main>
-<footer>
-<p><span lang="ja">基準（部屋ごとに異なる場合があります）: 800 ppm 未満 良好、1000 ppm 以上 換気を、1500 ppm 以上 すぐに換気。</span>
-<span lang="en" class="en">Thresholds (may differ per room): under 800 ppm good, from 1000 ppm ventilate, from 1500 ppm ventilate now.</span></p>
-<p><a href="/api/v1/rooms">JSON API</a></p>
-</footer>
-</body>
-</html>
-`;
-  return page.value;
+function filterForm(m: OverviewModel): SafeHtml {
+  const { t } = m;
+  const areas = [...new Set(m.facilities.map((f) => f.area).filter((a): a is string => Boolean(a)))].sort((a, b) => a.localeCompare(b, 'ja'));
+  const option = (value: string, label: string, selected: boolean) => html`<option value="${value}"${selected ? unsafeRaw(' selected') : ''}>${label}</option>`;
+  return html`<form class="filters" method="get" action="/" role="search" aria-label="${t.t('overview.filter')}">
+<label>${t.t('overview.kind')}<select name="kind">${option('', t.t('overview.all'), !m.filter.kind)}${FACILITY_KINDS.filter((k) => m.facilities.some((f) => f.kind === k)).map((k) => option(k, t.t(`kind.${k}`), m.filter.kind === k))}</select></label>
+<label>${t.t('overview.area')}<select name="area">${option('', t.t('overview.all'), !m.filter.area)}${areas.map((a) => option(a, a, m.filter.area === a))}</select></label>
+<label>${t.t('overview.search')}<input type="search" name="q" value="${m.filter.q ?? ''}" maxlength="100" autocomplete="off"></label>
+<button type="submit">${t.t('overview.apply')}</button>
+</form>`;
 }
 
-/**
- * The page's stylesheet. Colours are paired with icons and words, and text on each colour meets
- * WCAG AA contrast (dark text on yellow/orange, white on green/red).
- */
-export const OVERVIEW_CSS = `
-:root { color-scheme: light; font-family: system-ui, "Hiragino Sans", "Noto Sans JP", "Yu Gothic", sans-serif; line-height: 1.5; }
-body { margin: 0 auto; max-width: 72rem; padding: 1rem; color: #1a1a1a; background: #fafafa; }
-h1 { font-size: 1.5rem; margin: 0 0 .5rem; }
-h2 { font-size: 1.25rem; margin: 1.5rem 0 .25rem; }
-h3 { font-size: 1rem; margin: 0; }
-.en { color: #444; }
-.easy { font-size: .85em; color: #444; }
-.facility-meta, .updated, .time { font-size: .9rem; color: #444; }
-.rooms, .legend { list-style: none; padding: 0; margin: .5rem 0; display: grid; gap: .75rem; }
-.rooms { grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); }
-.legend { grid-template-columns: repeat(auto-fill, minmax(9rem, 1fr)); gap: .5rem; }
-.legend li { padding: .25rem .5rem; border-radius: .25rem; }
-.room { background: #fff; border: 1px solid #ccc; border-left: .6rem solid #888; border-radius: .4rem; padding: .75rem; }
-.room p { margin: .25rem 0; }
-.co2 .value { font-size: 2rem; font-weight: 700; font-variant-numeric: tabular-nums; }
-.badge { display: inline-block; padding: .1rem .6rem; border-radius: 1rem; font-weight: 700; }
-.icon { font-weight: 700; }
-.advice { font-size: .9rem; }
-.level-good .badge, .legend .level-good { background: #1b6e35; color: #fff; }
-.level-fair .badge, .legend .level-fair { background: #f6c700; color: #1a1a1a; }
-.level-ventilate .badge, .legend .level-ventilate { background: #f08a1c; color: #1a1a1a; }
-.level-critical .badge, .legend .level-critical { background: #b3161b; color: #fff; }
-.level-nodata .badge, .legend .level-nodata { background: #d6d6d6; color: #1a1a1a; }
-.room.level-good { border-left-color: #1b6e35; }
-.room.level-fair { border-left-color: #f6c700; }
-.room.level-ventilate { border-left-color: #f08a1c; }
-.room.level-critical { border-left-color: #b3161b; }
-.room.level-nodata { border-left-color: #9e9e9e; }
-a { color: #0b57d0; }
-`;
+/** Facilities and rooms that pass the filter (names searched in every language). */
+export function applyFilter(facilities: readonly FacilityEntry[], rooms: readonly RoomStatus[], filter: OverviewFilter): { facilities: FacilityEntry[]; rooms: RoomStatus[] } {
+  const q = filter.q?.trim().toLowerCase();
+  const fs = facilities.filter((f) => (!filter.kind || f.kind === filter.kind) && (!filter.area || f.area === filter.area));
+  const ids = new Set(fs.map((f) => f.id));
+  const matches = (r: RoomStatus) => !q || [...Object.values(r.name), ...Object.values(r.facilityName)].some((n) => n.toLowerCase().includes(q));
+  const rs = rooms.filter((r) => ids.has(r.facility) && matches(r));
+  const withRooms = new Set(rs.map((r) => r.facility));
+  return { facilities: fs.filter((f) => withRooms.has(f.id)), rooms: rs };
+}
+
+/** Renders the complete HTML document. Every registry string is escaped by `html`. */
+export function renderOverview(m: OverviewModel): string {
+  const { t } = m;
+  const shown = applyFilter(m.facilities, m.rooms, m.filter);
+  const byFacility = new Map<string, RoomStatus[]>();
+  for (const r of shown.rooms) byFacility.set(r.facility, [...(byFacility.get(r.facility) ?? []), r]);
+  const body = html`<h1>${t.t('overview.title')}</h1>
+<p class="lead">${t.t('overview.lead')}</p>
+${legend(t)}
+${filterForm(m)}
+<p class="updated">${t.t('overview.asOf', { time: t.dateTime(m.now) })} · ${t.t('overview.count', { rooms: shown.rooms.length, facilities: shown.facilities.length })}</p>
+<p class="live-status" id="live-status" role="status" aria-live="polite" hidden></p>
+${shown.rooms.length === 0 ? html`<p>${t.t('overview.none')}</p>` : ''}
+${shown.facilities.map((f) => {
+  const headingId = `facility-${f.id}`;
+  return html`<section class="facility" aria-labelledby="${headingId}">
+<h2 id="${headingId}"><a href="/facilities/${f.id}">${t.name(f.name)}</a></h2>
+<p class="facility-meta">${t.t(`kind.${f.kind}`)}${f.shelter ? html` · ${t.t('facility.shelter')}` : ''}${f.area ? html` · ${f.area}` : ''}</p>
+<ul class="rooms">
+${(byFacility.get(f.id) ?? []).map((r) => roomTile(t, r))}
+</ul>
+</section>`;
+})}`;
+  return renderPage({
+    t, i18n: m.i18n, title: t.t('overview.title'), path: m.path, body,
+    scripts: ['live.js'], data: { stream: '/api/v1/stream', strings: liveStrings(t) },
+    head: html`<noscript><meta http-equiv="refresh" content="${OVERVIEW_REFRESH_SECONDS}"></noscript>`,
+  });
+}
