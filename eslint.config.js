@@ -14,6 +14,13 @@ export default tseslint.config(
     },
   },
   {
+    // Browser scripts of the public pages.
+    files: ['dashboard/public/**/*.js'],
+    languageOptions: {
+      globals: { window: 'readonly', document: 'readonly', EventSource: 'readonly', Intl: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', localStorage: 'readonly', navigator: 'readonly', location: 'readonly', matchMedia: 'readonly', requestAnimationFrame: 'readonly', HTMLElement: 'readonly' },
+    },
+  },
+  {
     files: ['firmware-sim/src/main.ts', 'bench/**', 'start.ts', 'tests/**', 'dashboard/public/**'],
     rules: { 'no-console': 'off' },
   },
