@@ -1,8 +1,10 @@
 /**
- * Languages of the public pages. Every string lives in a message catalogue
- * (`dashboard/src/i18n/catalogs/<code>.json`, flat keys, `{name}` placeholders); adding a language
- * is adding a file — the catalogues are discovered at start and each is checked to have every key
- * of the Japanese one (missing keys fall back to Japanese and are reported by the test suite).
+ * Languages of the public pages. Every string lives in a message catalogue: one folder per
+ * language (`dashboard/src/i18n/catalogs/<code>/`), one JSON file per part of the site
+ * (`common.json`, `room.json`, …; flat keys, `{name}` placeholders, a key in two files is an
+ * error). Adding a language is adding a folder — they are discovered at start, and each is checked
+ * to have every key of the Japanese one (missing keys fall back to Japanese and are reported by
+ * the test suite).
  *
  * The language of a request: `?lang=` (which is then remembered in a cookie), else the `kanki_lang`
  * cookie, else the browser's Accept-Language, else Japanese.
@@ -60,14 +62,21 @@ export type I18n = {
 export function loadI18n(options: { timeZone: string; dir?: string }): I18n {
   const dir = options.dir ?? CATALOG_DIR;
   const catalogs = new Map<string, Catalog>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
-    const code = file.slice(0, -'.json'.length);
-    const parsed = CatalogSchema.safeParse(JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')));
-    if (!parsed.success) throw new Error(`message catalogue ${file} is invalid: ${parsed.error.issues[0]?.message ?? ''}`);
-    catalogs.set(code, Object.freeze(parsed.data));
+  for (const entry of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const code = entry.name;
+    const merged: Record<string, string> = {};
+    for (const file of readdirSync(`${dir}/${code}`).filter((f) => f.endsWith('.json')).sort()) {
+      const parsed = CatalogSchema.safeParse(JSON.parse(readFileSync(`${dir}/${code}/${file}`, 'utf8')));
+      if (!parsed.success) throw new Error(`message catalogue ${code}/${file} is invalid: ${parsed.error.issues[0]?.message ?? ''}`);
+      for (const [k, v] of Object.entries(parsed.data)) {
+        if (k in merged) throw new Error(`message catalogue ${code}/${file}: key "${k}" is also defined in another file`);
+        merged[k] = v;
+      }
+    }
+    catalogs.set(code, Object.freeze(merged));
   }
   const base = catalogs.get(DEFAULT_LANG);
-  if (!base) throw new Error(`message catalogue ${DEFAULT_LANG}.json is missing from ${dir}`);
+  if (!base) throw new Error(`message catalogue folder ${DEFAULT_LANG}/ is missing from ${dir}`);
   const languages = [DEFAULT_LANG, ...[...catalogs.keys()].filter((c) => c !== DEFAULT_LANG)];
   const translators = new Map<string, Translator>();
   for (const [code, catalog] of catalogs) translators.set(code, createTranslator(code, catalog, base, options.timeZone));
