@@ -13,6 +13,7 @@ import { exitOnStartupError, onShutdown } from './common/shutdown.ts';
 import { createStoreFromEnv } from './common/store/store-config.ts';
 import { startDashboard } from './dashboard/src/app.ts';
 import { loadDashboardConfig } from './dashboard/src/config.ts';
+import { resolveStaffConsole } from './dashboard/src/staff/staff-console-config.ts';
 import { startSimulator } from './firmware-sim/src/app.ts';
 import { formatSimHelp, parseSimArgs, simHelpRequested } from './firmware-sim/src/config.ts';
 import { startIngest } from './ingest/src/app.ts';
@@ -58,8 +59,13 @@ try {
 
   const ingest = await startIngest(ingestConfig, { logger, registry, store, ...ingestFiles });
   stops.push(() => ingest.close());
+  // The staff console calls this process's ingest (unless told otherwise), at the port it really got,
+  // with the staff users the ingest already loaded.
+  const ingestHost = ['0.0.0.0', '::', ''].includes(ingestConfig.INGEST_HTTP_HOST) ? '127.0.0.1' : ingestConfig.INGEST_HTTP_HOST;
+  const ingestUrl = process.env.KANKI_INGEST_URL || `http://${ingestHost.includes(':') ? `[${ingestHost}]` : ingestHost}:${ingest.httpPort}`;
+  const staffConsole = resolveStaffConsole({ ...dashboardConfig, ingestUrl }, { registry, logger, staff: ingestFiles.staff });
   // The dashboard takes live room states from the same broker (unless told otherwise).
-  const dashboard = await startDashboard({ ...dashboardConfig, liveMqttUrl: dashboardConfig.liveMqttUrl ?? mqttUrl }, { registry, store, logger });
+  const dashboard = await startDashboard({ ...dashboardConfig, liveMqttUrl: dashboardConfig.liveMqttUrl ?? mqttUrl }, { registry, store, logger, staffConsole });
   stops.push(() => dashboard.close());
   if (simConfig) {
     const sim = await startSimulator(simConfig, { logger, registry });
@@ -70,6 +76,7 @@ try {
   process.stdout.write(
     `\n  Kanki is running.\n` +
       `  Dashboard:  ${dashboard.url}\n` +
+      `  Staff:      ${staffConsole ? `${dashboard.url}/staff` : 'console off'}\n` +
       `  MQTT:       mqtt://localhost:${broker.port}${brokerConfig.secretsFile ? '' : '  (no device authentication: development mode)'}\n` +
       `  Store:      ${where}\n` +
       `  Metrics:    http://localhost:${ingest.httpPort}/metrics\n` +

@@ -4,7 +4,6 @@
  *   npm run bench -- --messages 300000 --publishers 4 --sensors 12000
  * Everything runs on loopback: a private influxd in a temp dir, the Kanki broker on a free port.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { startBroker } from '../broker/src/app.ts';
 import { loadBrokerConfig } from '../broker/src/config.ts';
 import { startInfluxd } from '../tests/setup/influxd.ts';
 import { makeTempDir } from '../tests/helpers/temp-dir.ts';
+import { forkChild, nextMessage } from './children.ts';
 
 const Flags = z.object({
   messages: z.coerce.number().int().min(1000).max(10_000_000).default(300_000),
@@ -26,21 +26,6 @@ const Flags = z.object({
 });
 const { values } = parseArgs({ options: { messages: { type: 'string' }, publishers: { type: 'string' }, sensors: { type: 'string' }, window: { type: 'string' }, batch: { type: 'string' } } });
 const flags = Flags.parse(values);
-
-const here = import.meta.dirname;
-const child = (file: string): ChildProcess => fork(join(here, file), [], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE && file.startsWith('ingest') ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-function nextMessage<T>(c: ChildProcess, type: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const on = (m: { type: string; message?: string }) => {
-      if (m.type === type) {
-        c.off('message', on);
-        resolve(m as T);
-      } else if (m.type === 'error') reject(new Error(m.message));
-    };
-    c.on('message', on);
-    c.once('exit', (code) => reject(new Error(`${type}: child exited with ${code}`)));
-  });
-}
 
 const tmp = makeTempDir('kanki-bench-');
 const sensors = Array.from({ length: flags.sensors }, (_, i) => `bench-${String(i).padStart(6, '0')}`);
@@ -59,10 +44,10 @@ console.log(`Kanki end-to-end benchmark: ${flags.messages} readings, ${flags.pub
 // 1. The ceiling: the same publishers to one plain QoS 1 subscriber through the same broker.
 let broker = await startBroker(loadBrokerConfig({ MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', NODE_ENV: 'test' }), { logger });
 let url = `mqtt://127.0.0.1:${broker.port}`;
-const sub = child('subscriber.ts');
+const sub = forkChild('subscriber.ts');
 sub.send({ url, expect: flags.messages, clean: process.env.BENCH_CLEAN !== 'false' });
 await nextMessage(sub, 'ready');
-let pub = child('publishers.ts');
+let pub = forkChild('publishers.ts');
 const subDone = nextMessage<{ received: number; seconds: number }>(sub, 'done');
 pub.send({ url, sensors, messages: flags.messages, publishers: flags.publishers, window: flags.window });
 const [bare] = await Promise.all([subDone, nextMessage(pub, 'done')]);
@@ -76,7 +61,7 @@ await broker.close();
 const influx = await startInfluxd({ runIntervalSeconds: 60 });
 broker = await startBroker(loadBrokerConfig({ MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', NODE_ENV: 'test' }), { logger });
 url = `mqtt://127.0.0.1:${broker.port}`;
-const ing = child('ingest-worker.ts');
+const ing = forkChild('ingest-worker.ts');
 ing.send({
   expect: flags.messages,
   env: {
@@ -85,7 +70,7 @@ ing.send({
   },
 });
 await nextMessage(ing, 'ready');
-pub = child('publishers.ts');
+pub = forkChild('publishers.ts');
 const stored = nextMessage<{ stored: number; seconds: number; p50: number; p99: number; max: number; writeMs: number; batches: number; cpuSeconds: number }>(ing, 'done');
 const published = nextMessage<{ published: number; seconds: number; cpuSeconds: number }>(pub, 'done');
 /** CPU seconds of a process from /proc (Linux), for the "where the time goes" line. */

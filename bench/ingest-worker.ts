@@ -2,6 +2,7 @@
  * Benchmark ingest (child process): the real ingest with the real InfluxDB store, the store
  * wrapped only to time each acknowledged write and compute publish→stored latency per reading.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createSilentLogger } from '../common/logger.ts';
 import { loadRegistryFile } from '../common/registry.ts';
 import type { Reading } from '../common/reading.ts';
@@ -10,6 +11,8 @@ import type { ReadingStore } from '../common/store/reading-store.ts';
 import { startIngest } from '../ingest/src/app.ts';
 import { loadIngestConfig } from '../ingest/src/config.ts';
 
+// Orphaned (the benchmark died): stop rather than keep a load or a reconnecting client running.
+process.once('disconnect', () => process.exit(1));
 process.once('message', (job: { env: Record<string, string>; expect: number }) => {
   void run(job).catch((err: unknown) => process.send?.({ type: 'error', message: String(err) }));
 });
@@ -44,6 +47,9 @@ async function run(job: { env: Record<string, string>; expect: number }): Promis
     },
   };
   const cpu0 = process.cpuUsage();
+  // How long the ingest's event loop was held up (store writes, snapshots, GC): what every message waits behind.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const ingest = await startIngest(config, { logger, registry: loadRegistryFile(config.KANKI_REGISTRY), store });
   let reported = false;
   const report = () => {
@@ -55,6 +61,7 @@ async function run(job: { env: Record<string, string>; expect: number }): Promis
     process.send?.({
       type: 'done', stored, seconds: (performance.now() - firstStored) / 1000, p50: q(0.5), p99: q(0.99), max: sorted.at(-1),
       writeMs, batches, cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6,
     });
   };
   process.send?.({ type: 'ready' });

@@ -9,7 +9,7 @@ export type { Logger };
 /** Paths whose values are replaced by `[redacted]` wherever they appear in a log line. */
 export const REDACT_PATHS = [
   'password', '*.password', 'secret', '*.secret', 'token', '*.token', 'authorization', '*.authorization',
-  'headers.authorization', 'channelAccessToken', '*.channelAccessToken', 'smtp.password', '*.smtp.password', 'config.influxPassword', 'config.liveMqttPassword', 'config.influxToken', 'config.mqttPassword',
+  'headers.authorization', 'channelAccessToken', '*.channelAccessToken', 'smtp.password', '*.smtp.password', 'config.influxPassword', 'config.liveMqttPassword', 'config.influxToken', 'config.mqttPassword', 'config.ingestToken',
 ];
 
 export function createLogger(options: { level?: string; name?: string } = {}): Logger {

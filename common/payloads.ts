@@ -33,6 +33,11 @@ export const ReadingPayloadSchema = z.object({
   humidity: finite('humidity').min(0).max(100).optional().describe('%RH'),
   ts: DeviceTimeSchema.optional().describe('device time; receive time is used when absent or implausible'),
   seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe('per-device counter'),
+  // Device health for the staff console, optional. A value out of range or of the wrong type is
+  // dropped rather than failing the reading: these fields were ignored before they were read, and a
+  // firmware's odd battery report must never cost a CO₂ reading.
+  battery: z.number().min(0).max(100).optional().catch(undefined).describe('battery charge, % (0–100)'),
+  rssi: z.number().min(-150).max(0).optional().catch(undefined).describe('Wi-Fi/radio signal strength, dBm (−150…0)'),
 });
 export type ReadingPayload = z.input<typeof ReadingPayloadSchema>;
 export type ParsedReadingPayload = z.output<typeof ReadingPayloadSchema>;

@@ -13,7 +13,7 @@ import { AccessDeniedError, createAuthHooks } from './auth.ts';
 import type { BrokerConfig } from './config.ts';
 import { MalformedLengthError, PacketTooLargeError, SizeLimitedConnection } from './packet-size-guard.ts';
 import { createIndexedMemoryPersistence } from './persistence.ts';
-import { createDummySecret } from './secret-hash.ts';
+import { createDummySecret } from '../../common/secret-hash.ts';
 import { findWeakSecrets, loadSecretsFile, readExampleSecretValues, SecretsFileError, type Secrets } from './secrets.ts';
 
 /** The shipped example secrets file; production refuses any secret copied from it. */

@@ -7,7 +7,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AedesOptions, AuthErrorCode, Client } from 'aedes';
 import { RateLimitedLog, type Logger } from '../../common/logger.ts';
 import { describeIdentity, isPublishableTopic, mayPublish, mayReceive, maySubscribe, type Identity } from './acl.ts';
-import { verifySecret, type StoredSecret } from './secret-hash.ts';
+import { verifySecret, type StoredSecret } from '../../common/secret-hash.ts';
 import type { Secrets } from './secrets.ts';
 
 /** The hooks passed to `Aedes.createBroker`. */

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DEFAULT_SCRYPT_COST, hashSecret } from './secret-hash.ts';
+import { DEFAULT_SCRYPT_COST, hashSecret } from '../../common/secret-hash.ts';
 
 const FlagsSchema = z.object({
   generate: z.boolean().default(false).describe('generate a random 32-character secret instead of reading stdin'),

@@ -17,7 +17,7 @@ import { ConfigError } from '../../common/errors.ts';
 import { formatPath } from '../../common/payloads.ts';
 import { SENSOR_ID_PATTERN } from '../../common/topics.ts';
 import { SERVICE_ROLES, type Identity } from './acl.ts';
-import { parseScryptHash, type StoredSecret } from './secret-hash.ts';
+import { parseScryptHash, type StoredSecret } from '../../common/secret-hash.ts';
 
 /** One client that may connect: its identity (from its username) and its stored secret. */
 export type Credential = { readonly identity: Identity; readonly secret: StoredSecret };
@@ -196,4 +196,4 @@ export async function readExampleSecretValues(file: string): Promise<Set<string>
   }
 }
 
-export { DEFAULT_SCRYPT_COST, hashSecret, verifySecret, type ScryptCost, type StoredSecret } from './secret-hash.ts';
+export { DEFAULT_SCRYPT_COST, hashSecret, verifySecret, type ScryptCost, type StoredSecret } from '../../common/secret-hash.ts';

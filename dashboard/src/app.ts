@@ -25,6 +25,14 @@ import { createHealthRouter } from './routes/health.ts';
 import { createOverviewRouter } from './routes/overview.ts';
 import { createReadingsRouter } from './routes/readings.ts';
 import { createRoomsRouter } from './routes/rooms.ts';
+import { createStaffConsole, type StaffConsoleDeps } from './staff/console.ts';
+import { createSignageRouter } from './routes/signage.ts';
+import { createReportRouter } from './routes/report.ts';
+import { createFacilityPageRouter } from './routes/facility-page.ts';
+import { createRoomPageRouter } from './routes/room-page.ts';
+import { createExportsRouter } from './routes/exports.ts';
+import { createOpenDataRouter } from './routes/open-data.ts';
+import { createEmbedRouter } from './routes/embed.ts';
 
 /** Collaborators of the app. The caller owns them: the dashboard never closes the store. */
 export type DashboardAppDeps = {
@@ -47,6 +55,8 @@ export type DashboardAppDeps = {
   sseMaxClients?: number;
   /** Requests per minute per client address on public routes (default 1200). */
   publicRateLimitPerMinute?: number;
+  /** The staff console at /staff (see `resolveStaffConsole`); none = not mounted. */
+  staffConsole?: StaffConsoleDeps;
 };
 
 /** The files served under /assets: stylesheet, scripts, and Chart.js from its package. */
@@ -121,6 +131,14 @@ export function createDashboardApp(deps: DashboardAppDeps): Express {
   app.use(createReadingsRouter(ctx));
   app.use(createFacilitiesRouter(ctx));
   app.use(createOverviewRouter(ctx));
+  app.use(createFacilityPageRouter(ctx));
+  app.use(createRoomPageRouter(ctx));
+  app.use(createExportsRouter(ctx));
+  app.use(createOpenDataRouter(ctx));
+  app.use(createEmbedRouter(ctx));
+  app.use(createSignageRouter(ctx));
+  app.use(createReportRouter(ctx));
+  if (deps.staffConsole) app.use('/staff', createStaffConsole({ ...deps.staffConsole, i18n, registry: deps.registry, logger, now }));
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
   return app;
@@ -151,7 +169,7 @@ function displayHost(host: string): string {
 /** Builds the app and listens on `config.httpHost:config.httpPort`. */
 export async function startDashboard(
   config: DashboardServerConfig,
-  deps: { registry: Registry; store: ReadingStore; logger: Logger; now?: () => number },
+  deps: { registry: Registry; store: ReadingStore; logger: Logger; now?: () => number; staffConsole?: StaffConsoleDeps },
 ): Promise<RunningDashboard> {
   const staleAfterMs = config.staleAfterSeconds * 1000;
   const now = deps.now ?? Date.now;

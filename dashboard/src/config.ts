@@ -2,9 +2,11 @@
  * The dashboard's configuration: parsed once from the environment by `loadDashboardConfig`, every
  * problem reported in one message, returned frozen and passed down explicitly (no settings global).
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { LogLevelSchema, NodeEnvSchema, parseConfig, PortSchema } from '../../common/config.ts';
+import { BooleanFlagSchema, LogLevelSchema, NodeEnvSchema, parseConfig, PortSchema } from '../../common/config.ts';
+import { EXAMPLE_TOKEN_PREFIX } from '../../common/staff-users.ts';
 import { retentionFromEnv, StoreEnvSchema } from '../../common/store/store-config.ts';
 
 function isTimeZone(tz: string): boolean {
@@ -56,9 +58,26 @@ const DashboardEnvSchema = z
       .default('Asia/Tokyo')
       .refine(isTimeZone, 'must be an IANA time zone such as Asia/Tokyo')
       .describe('Time zone in which the HTML pages show reading times (the JSON API always uses UTC)'),
+    KANKI_STAFF: z.string().trim().min(1).default('config/staff.example.yaml')
+      .describe('Staff users (the same file as the ingest\'s): console passwords and the service user; "none" turns the staff console off. Production refuses the example passwords'),
+    KANKI_INGEST_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9464').describe('The ingest\'s HTTP port, whose staff API the console calls server to server'),
+    KANKI_INGEST_TOKEN: z.string().trim().min(16).max(256).optional()
+      .describe('The console\'s service-user token for the staff API (never logged). Required in production; in development it defaults to the example service token when KANKI_STAFF is the example file'),
+    STAFF_SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(480).describe('A console session unused this long ends (default 8 h, a working day)'),
+    STAFF_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(30 * 24).default(24).describe('A console session ends this long after sign-in, however busy'),
+    STAFF_COOKIE_SECURE: z.union([z.literal('auto'), BooleanFlagSchema]).default('auto')
+      .describe('Mark the session cookie Secure (HTTPS only): auto = in production; set true behind an HTTPS proxy in any mode'),
+  })
+  .superRefine((e, ctx) => {
+    if (e.NODE_ENV !== 'production' || e.KANKI_STAFF === 'none') return;
+    if (!e.KANKI_INGEST_TOKEN) ctx.addIssue({ code: 'custom', path: ['KANKI_INGEST_TOKEN'], message: 'required in production for the staff console (or KANKI_STAFF=none): the token of a service user in the staff file' });
+    else if (e.KANKI_INGEST_TOKEN.startsWith('kanki-example-')) ctx.addIssue({ code: 'custom', path: ['KANKI_INGEST_TOKEN'], message: 'this is the public example token; make a real one with npm run staff-token' });
   })
   .refine((e) => !(e.INFLUX_TOKEN && e.INFLUX_USER), { message: 'set either INFLUX_TOKEN or INFLUX_USER/INFLUX_PASSWORD, not both', path: ['INFLUX_TOKEN'] })
   .refine((e) => !(e.INFLUX_PASSWORD && !e.INFLUX_USER), { message: 'INFLUX_PASSWORD needs INFLUX_USER', path: ['INFLUX_PASSWORD'] });
+
+/** The shipped example staff file: only with it does development fall back to its public service token. */
+const EXAMPLE_STAFF_FILE = fileURLToPath(new URL('../../config/staff.example.yaml', import.meta.url));
 
 /**
  * Flat camelCase keys on purpose: the root logger redacts `config.influxPassword` and
@@ -108,6 +127,18 @@ const DashboardConfigSchema = DashboardEnvSchema.transform((e) => ({
   livePollMs: e.LIVE_POLL_MS,
   sseMaxClients: e.SSE_MAX_CLIENTS,
   publicRateLimitPerMinute: e.PUBLIC_RATE_LIMIT_PER_MINUTE,
+  /** Staff users file, or `none` (no staff console). */
+  staffFile: e.KANKI_STAFF,
+  /** Base URL of the ingest's staff API. */
+  ingestUrl: e.KANKI_INGEST_URL,
+  /** The console's service token; undefined = console off (development without a token for a real staff file). */
+  ingestToken: e.KANKI_INGEST_TOKEN ?? (e.NODE_ENV !== 'production' && resolve(e.KANKI_STAFF) === EXAMPLE_STAFF_FILE ? `${EXAMPLE_TOKEN_PREFIX}dashboard` : undefined),
+  /** Console session idle timeout (ms). */
+  staffSessionIdleMs: e.STAFF_SESSION_IDLE_MINUTES * 60_000,
+  /** Console session absolute lifetime (ms). */
+  staffSessionMaxAgeMs: e.STAFF_SESSION_MAX_HOURS * 3600_000,
+  /** Session cookie with `Secure`. */
+  staffCookieSecure: e.STAFF_COOKIE_SECURE === 'auto' ? e.NODE_ENV === 'production' : e.STAFF_COOKIE_SECURE,
 }));
 
 /** The parsed, frozen dashboard configuration. */

@@ -8,6 +8,7 @@ import { loadRegistryFile } from '../../common/registry.ts';
 import { exitOnStartupError, onShutdown } from '../../common/shutdown.ts';
 import { startDashboard } from './app.ts';
 import { loadDashboardConfig } from './config.ts';
+import { resolveStaffConsole } from './staff/staff-console-config.ts';
 import { createStoreFromConfig } from './store.ts';
 
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'kanki-dashboard' });
@@ -19,7 +20,8 @@ try {
   // A store that is down at start is not fatal: /healthz says 503 and pages say "no data" until it answers.
   await store.init().catch((err: unknown) => logger.warn({ err }, 'store not ready at start'));
   logger.info({ file: config.registryFile, facilities: registry.facilities.length, rooms: registry.rooms.length, store: store.kind }, 'registry loaded');
-  const dashboard = await startDashboard(config, { registry, store, logger });
+  const staffConsole = resolveStaffConsole(config, { registry, logger });
+  const dashboard = await startDashboard(config, { registry, store, logger, staffConsole });
   // The one line a person starting it by hand looks for; on stderr so stdout stays pure NDJSON.
   process.stderr.write(`Kanki dashboard: ${dashboard.url}\n`);
   onShutdown(logger, async () => {

@@ -25,8 +25,9 @@ import type { NotifyConfig } from './notify/notify-config.ts';
 import type { Notifier } from './notify/notifier.ts';
 import { Outbox } from './notify/outbox.ts';
 import { createAckPages } from './staff/ack-page.ts';
+import { SensorHealth } from './staff/sensor-health.ts';
 import { createStaffApi } from './staff/staff-api.ts';
-import type { StaffDirectory } from './staff/staff-users.ts';
+import type { StaffDirectory } from '../../common/staff-users.ts';
 import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
 import { MessagePipeline } from './pipeline.ts';
 import { RoomStateTracker } from './room-state.ts';
@@ -141,6 +142,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       },
     );
   }
+  const startedAt = now();
+  const sensorHealth = new SensorHealth(registry);
   const pipeline = new MessagePipeline(
     {
       maxPayloadBytes: config.INGEST_MAX_PAYLOAD_BYTES,
@@ -148,7 +151,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       maxPastMs: config.INGEST_MAX_PAST_HOURS * 3600_000,
       suspectAbovePpm: config.INGEST_SUSPECT_ABOVE_PPM,
     },
-    { registry, wal, rooms, alerts, metrics, deadLetters, now, storeDown: () => writer.storeDown },
+    { registry, wal, rooms, alerts, metrics, deadLetters, now, storeDown: () => writer.storeDown, health: sensorHealth },
   );
 
   const health = () => ({
@@ -159,7 +162,10 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
   });
   const routes = deps.staff
     ? {
-        staffApi: createStaffApi({ staff: deps.staff, log: alertLog, outbox, alerts }),
+        staffApi: createStaffApi({
+          staff: deps.staff, log: alertLog, outbox, alerts,
+          sensors: { health: sensorHealth, staleAfterMs: config.STALE_AFTER_SECONDS * 1000, now, since: startedAt },
+        }),
         ackPages: createAckPages({ signer, log: alertLog, alerts, registry, recipients: notifications?.recipients ?? new Map(), now, timeZone: config.KANKI_TIME_ZONE, verifySeconds: config.ALERT_VERIFY_SECONDS }),
       }
     : {};

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Registry } from '../../common/registry.ts';
 import type { IngestConfig } from './config.ts';
 import { loadNotifyFile, type NotifyConfig } from './notify/notify-config.ts';
-import { loadStaffFile, type StaffDirectory } from './staff/staff-users.ts';
+import { loadStaffFile, type StaffDirectory } from '../../common/staff-users.ts';
 
 export type IngestFiles = { staff: StaffDirectory | null; notify: NotifyConfig | null };
 

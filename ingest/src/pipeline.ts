@@ -14,6 +14,7 @@ import type { IngestMetrics } from './metrics.ts';
 import type { RoomStateTracker } from './room-state.ts';
 import type { WriteAheadLog } from './wal.ts';
 import type { AlertService } from './alerts/alert-service.ts';
+import type { SensorHealthHook } from './staff/sensor-health.ts';
 
 export type PipelineOptions = {
   maxPayloadBytes: number;
@@ -45,6 +46,8 @@ export class MessagePipeline {
       now: () => number;
       storeDown: () => boolean;
       decoders?: readonly Decoder[];
+      /** Sensor health for the staff console (last seen, status, battery, unknown devices). */
+      health?: SensorHealthHook;
     },
   ) {
     this.decoders = deps.decoders ?? DECODERS;
@@ -59,11 +62,13 @@ export class MessagePipeline {
     }
     const decoded = decodeMessage(topic, payload, this.decoders);
     if (decoded.type === 'reject') {
+      if (decoded.device) this.deps.health?.rejected(decoded.device, this.deps.now());
       deadLetters.reject(decoded.reason, decoded.device ? `${decoded.device.kind} device ${decoded.device.id}: ${decoded.detail}` : decoded.detail, topic, payload);
       return 'rejected';
     }
     const room = registry.roomForDevice(decoded.device.kind, decoded.device.id);
     if (!room) {
+      this.deps.health?.unknown(decoded.device, this.deps.now());
       deadLetters.reject('unknown_device', `${decoded.device.kind} device "${decoded.device.id}" is not in the registry`, topic, payload);
       return 'rejected';
     }
@@ -72,11 +77,13 @@ export class MessagePipeline {
       metrics.statuses.inc({ status: decoded.online ? 'online' : 'offline' });
       this.deps.rooms.setOnline(room, sensor, decoded.online);
       this.deps.alerts?.onStatus(room, sensor, decoded.online);
+      this.deps.health?.status(sensor, decoded.online, this.deps.now());
       return 'status';
     }
     const receivedAt = this.deps.now();
     if (decoded.time === undefined && this.isDuplicate(sensor, decoded.seq, receivedAt)) {
       metrics.duplicates.inc();
+      this.deps.health?.seen(sensor, receivedAt);
       return 'duplicate';
     }
     const reading: Reading = {
@@ -94,6 +101,7 @@ export class MessagePipeline {
     if (this.deps.storeDown()) metrics.spooled.inc();
     this.deps.rooms.update(room, sensor, reading);
     this.deps.alerts?.onReading(room, reading);
+    this.deps.health?.reading(sensor, reading, receivedAt, decoded.battery, decoded.rssi);
     return 'accepted';
   }
 

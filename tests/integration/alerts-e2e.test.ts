@@ -19,7 +19,7 @@ import { loadIngestConfig } from '../../ingest/src/config.ts';
 import { verifyWebhookSignature } from '../../ingest/src/notify/channels/webhook.ts';
 import type { AlertNotice } from '../../ingest/src/notify/notifier.ts';
 import { parseNotifyConfig } from '../../ingest/src/notify/notify-config.ts';
-import { loadStaffFile } from '../../ingest/src/staff/staff-users.ts';
+import { loadStaffFile } from '../../common/staff-users.ts';
 import { connectClient, startTestBroker } from '../helpers/mqtt.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';

@@ -69,6 +69,17 @@ describe('startup errors', () => {
     expect(out).toContain('environment variable KANKI_LINE_TOKEN is not set');
   });
 
+  it('the dashboard refuses to start in production without a real service token for the staff console, or with the example staff file', () => {
+    const noToken = run('dashboard/src/main.ts', { NODE_ENV: 'production' });
+    expect(noToken.status).toBe(2);
+    expect(noToken.stderr + noToken.stdout).toContain('KANKI_INGEST_TOKEN: required in production');
+    const example = run('dashboard/src/main.ts', { NODE_ENV: 'production', KANKI_INGEST_TOKEN: 'kst_a-real-looking-token-0123456789' });
+    expect(example.status).toBe(2);
+    const out = example.stderr + example.stdout;
+    expect(out).toContain('public example password');
+    expect(out).toContain('public example token');
+  });
+
   it('the broker refuses to start in production without device secrets', () => {
     const r = run('broker/src/main.ts', { NODE_ENV: 'production' });
     expect(r.status).toBe(2);

@@ -26,9 +26,16 @@ describe('topics', () => {
 
 describe('native payloads', () => {
   it('accepts the documented example and both time forms, ignoring unknown fields', () => {
-    const p = ReadingPayloadSchema.parse({ co2: 812, temperature: 24.1, humidity: 45.2, ts: '2026-11-23T01:02:03Z', seq: 1234, rssi: -60 });
+    const p = ReadingPayloadSchema.parse({ co2: 812, temperature: 24.1, humidity: 45.2, ts: '2026-11-23T01:02:03Z', seq: 1234, firmware: '1.4.2' });
     expect(p).toEqual({ co2: 812, temperature: 24.1, humidity: 45.2, ts: Date.parse('2026-11-23T01:02:03Z'), seq: 1234 });
     expect(ReadingPayloadSchema.parse({ co2: 500, ts: 1_700_000_000_000 }).ts).toBe(1_700_000_000_000);
+  });
+  it('reads the optional battery and signal strength, and drops an implausible one without losing the reading', () => {
+    expect(ReadingPayloadSchema.parse({ co2: 700, battery: 87, rssi: -61 })).toMatchObject({ co2: 700, battery: 87, rssi: -61 });
+    const odd = ReadingPayloadSchema.parse({ co2: 700, battery: '87%', rssi: 12 });
+    expect(odd.co2).toBe(700);
+    expect(odd.battery).toBeUndefined();
+    expect(odd.rssi).toBeUndefined();
   });
   it('refuses a time without a zone (ambiguous)', () => {
     expect(ReadingPayloadSchema.safeParse({ co2: 500, ts: '2026-11-23T01:02:03' }).success).toBe(false);

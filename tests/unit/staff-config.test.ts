@@ -5,7 +5,9 @@ import { parseRegistry } from '../../common/registry.ts';
 import { alertEnvForSpeed, loadIngestConfig } from '../../ingest/src/config.ts';
 import { createLinkSigner } from '../../ingest/src/notify/links.ts';
 import { parseNotifyConfig } from '../../ingest/src/notify/notify-config.ts';
-import { hashToken, loadStaffFile, parseStaffUsers } from '../../ingest/src/staff/staff-users.ts';
+import { hashSecret, verifySecret } from '../../common/secret-hash.ts';
+import { hashToken, loadStaffFile, parseStaffUsers } from '../../common/staff-users.ts';
+import { loadDashboardConfig } from '../../dashboard/src/config.ts';
 
 const SECRET = 'a-link-secret-of-at-least-32-characters!';
 const T0 = Date.parse('2026-11-24T10:00:00+09:00');
@@ -67,6 +69,51 @@ describe('staff users', () => {
     expect(message).toContain('users[1].id: duplicate user "a"');
     expect(message).toContain('users[1].tokens[0]: the same token is given to "a"');
     expect(() => parseStaffUsers({ users: [{ id: 'a', name: 'A', facilities: ['*'], tokens: ['md5:abc'] }] }, 's', { production: false })).toThrow(/users\[0\]\.tokens\[0\]/);
+  });
+});
+
+describe('staff users: console passwords and the service user', () => {
+  it('keeps a user\'s password hash for the console; the example file\'s public passwords work in development only', async () => {
+    const dir = loadStaffFile('config/staff.example.yaml', { production: false });
+    const stored = dir.passwordOf('tobe-elementary');
+    expect(stored).toBeDefined();
+    expect(await verifySecret(stored!, Buffer.from('kanki-example-password-tobe-elementary'))).toBe(true);
+    expect(await verifySecret(stored!, Buffer.from('kanki-example-password-ward-ops'))).toBe(false);
+    expect(dir.userForToken('kanki-example-staff-dashboard')).toMatchObject({ id: 'dashboard', service: true, facilities: [] });
+    expect(dir.passwordOf('dashboard')).toBeUndefined();
+    expect(() => loadStaffFile('config/staff.example.yaml', { production: true })).toThrow(/users\[0\]\.password: this is the public example password/);
+  });
+
+  it('refuses a malformed password hash, a password on a service user, and a person without facilities', async () => {
+    const hash = await hashSecret('a-long-enough-password', { N: 1024, r: 8, p: 1 });
+    let message = '';
+    try {
+      parseStaffUsers({
+        users: [
+          { id: 'svc', name: 'Service', service: true, tokens: [hashToken('kst_svc')], password: hash },
+          { id: 'nobody', name: 'Nobody', facilities: [] },
+          { id: 'ok', name: 'Ok', facilities: ['*'], password: hash },
+        ],
+      }, 'staff.yaml', { production: false });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('users[0].password: a service user has no console password');
+    expect(message).toContain('users[1].facilities: list the facilities');
+    expect(() => parseStaffUsers({ users: [{ id: 'a', name: 'A', facilities: ['*'], password: 'plain-text' }] }, 's', { production: false })).toThrow(/users\[0\]\.password: a password hash looks like/);
+  });
+});
+
+describe('dashboard: staff console settings', () => {
+  it('uses the example service token in development with the example staff file only, and never in production', () => {
+    expect(loadDashboardConfig({}).ingestToken).toBe('kanki-example-staff-dashboard');
+    expect(loadDashboardConfig({ KANKI_STAFF: 'config/my-staff.yaml' }).ingestToken).toBeUndefined();
+    expect(loadDashboardConfig({ KANKI_INGEST_TOKEN: 'kst_0123456789abcdef' })).toMatchObject({ ingestToken: 'kst_0123456789abcdef', ingestUrl: 'http://127.0.0.1:9464', staffSessionIdleMs: 8 * 3600_000, staffCookieSecure: false });
+    expect(() => loadDashboardConfig({ NODE_ENV: 'production' })).toThrow(/KANKI_INGEST_TOKEN: required in production/);
+    expect(() => loadDashboardConfig({ NODE_ENV: 'production', KANKI_INGEST_TOKEN: 'kanki-example-staff-dashboard' })).toThrow(/public example token/);
+    expect(loadDashboardConfig({ NODE_ENV: 'production', KANKI_STAFF: 'none' }).ingestToken).toBeUndefined();
+    expect(loadDashboardConfig({ NODE_ENV: 'production', KANKI_INGEST_TOKEN: 'kst_0123456789abcdef' }).staffCookieSecure).toBe(true);
+    expect(loadDashboardConfig({ STAFF_COOKIE_SECURE: 'true' }).staffCookieSecure).toBe(true);
   });
 });
 

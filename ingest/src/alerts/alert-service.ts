@@ -106,7 +106,7 @@ export class AlertService {
   }
 
   /** Staff say what they did about alert `alertId`. Audited whatever the outcome. */
-  acknowledge(alertId: number, action: AckAction, actor: { id: string; via: AuditEntry['via'] }): AckResult {
+  acknowledge(alertId: number, action: AckAction, actor: { id: string; via: AuditEntry['via']; detail?: string }): AckResult {
     const now = this.deps.now();
     let alert: AlertRecord | undefined;
     try {
@@ -117,7 +117,7 @@ export class AlertService {
     }
     const room = alert ? this.deps.registry.room(alert.facility, alert.room) : undefined;
     const audit = (outcome: string) =>
-      this.deps.log.audit({ at: now, actor: actor.id, via: actor.via, action, alertId, facility: alert?.facility ?? null, room: alert?.room ?? null, outcome });
+      this.deps.log.audit({ at: now, actor: actor.id, via: actor.via, action, alertId, facility: alert?.facility ?? null, room: alert?.room ?? null, outcome, detail: actor.detail ?? null });
     if (!alert || !room) {
       audit('refused:not_found');
       return { ok: false, refused: 'not_found' };

@@ -30,6 +30,7 @@ import { KankiError } from '../../../common/errors.ts';
 import { LevelSchema, levelFor, type Level, type Thresholds } from '../../../common/levels.ts';
 import { ACK_ACTIONS, type AckAction } from '../notify/notifier.ts';
 import type { AlertRules } from './rules.ts';
+import { roomValue } from './room-value.ts';
 
 /** Levels that can be confirmed, lowest first; the index is the level's rank ("no data" ranks -1). */
 const RANKED = ['good', 'fair', 'ventilate', 'critical'] as const;
@@ -125,7 +126,8 @@ export function onReading(state: RoomAlertState, reading: AlertReading, rules: A
   if (reading.quality === 'ok' && Number.isFinite(reading.co2)) {
     const newest = Math.max(state.lastOkAt ?? -Infinity, reading.time);
     if (reading.time > newest - rules.windowMs) {
-      s.window = insertByTime(state.window, { sensor: reading.sensor, time: reading.time, co2: reading.co2 }, newest, rules);
+      // The sensor's id as first seen: every reading then shares one string, compared by identity in `roomValue`.
+      s.window = insertByTime(state.window, { sensor: known?.id ?? reading.sensor, time: reading.time, co2: reading.co2 }, newest, rules);
       s.lastOkAt = newest;
       s.value = roomValue(s.window);
     }
@@ -237,8 +239,8 @@ function evaluate(s: Draft, rules: AlertRules, thresholds: Thresholds, now: numb
   }
 
   const candidate = rankOf(candidateLevel(s.value, s.level, thresholds, rules.hysteresisPpm));
-  s.atLeastSince = s.atLeastSince.map((t, r) => (r <= candidate ? (t ?? now) : null));
-  s.atMostSince = s.atMostSince.map((t, r) => (r >= candidate ? (t ?? now) : null));
+  s.atLeastSince = track(s.atLeastSince, 0, candidate, now);
+  s.atMostSince = track(s.atMostSince, candidate, RANKED.length - 1, now);
   const next = confirmedLevel(s, now - rules.sustainMs);
   if (next !== s.level) {
     s.level = next;
@@ -286,6 +288,20 @@ function checkRemedy(s: Draft, alert: OpenAlert, ack: NonNullable<OpenAlert['ack
   }
 }
 
+/**
+ * Sustain clocks by rank: running (since its start, or from `now`) for ranks `from`…`to`, stopped
+ * (null) for the others. The same array when nothing changed, which is nearly every reading.
+ */
+function track(since: RoomAlertState['atLeastSince'], from: number, to: number, now: number): RoomAlertState['atLeastSince'] {
+  let out: RoomAlertState['atLeastSince'] | undefined;
+  for (let r = 0; r < since.length; r++) {
+    const t = since[r];
+    const next = r >= from && r <= to ? (t ?? now) : null;
+    if (next !== t) (out ??= [...since])[r] = next;
+  }
+  return out ?? since;
+}
+
 /** No usable data: the level is "no data" and every sustain starts over when data returns. The open alert stays open. */
 function toNoData(s: Draft): void {
   s.level = 'nodata';
@@ -320,35 +336,25 @@ function rankOf(level: Level): number {
   return (RANKED as readonly Level[]).indexOf(level);
 }
 
-/** A copy of the window with `reading` in time order, the same sensor's copy at the same time replaced, and bounded. */
+/**
+ * A copy of the window with `reading` in time order, the same sensor's copy at the same time
+ * replaced, and bounded. The window is kept in time order, so expired readings are always its
+ * oldest ones; a reading newer than every other (nearly all of them) is one slice and a push.
+ */
 function insertByTime(window: RoomAlertState['window'], reading: RoomAlertState['window'][number], newest: number, rules: AlertRules): RoomAlertState['window'] {
-  const out = window.filter((r) => r.time > newest - rules.windowMs && !(r.time === reading.time && r.sensor === reading.sensor));
+  const from = newest - rules.windowMs;
+  const last = window[window.length - 1];
+  if (last === undefined || reading.time > last.time) {
+    let start = Math.max(0, window.length + 1 - rules.maxWindowReadings);
+    while (start < window.length && (window[start] as (typeof window)[number]).time <= from) start++;
+    const out = window.slice(start);
+    out.push(reading);
+    return out;
+  }
+  const out = window.filter((r) => r.time > from && !(r.time === reading.time && r.sensor === reading.sensor));
   let i = out.length;
   while (i > 0 && (out[i - 1] as (typeof out)[number]).time > reading.time) i--;
   out.splice(i, 0, reading);
   if (out.length > rules.maxWindowReadings) out.splice(0, out.length - rules.maxWindowReadings);
   return out;
-}
-
-/**
- * The median over sensors of each sensor's median in the window. Each sensor counts once however
- * many of its readings fall in the window: pooling all readings would let the sensor that happened
- * to report last win the count, so with two disagreeing sensors the value would jump with every
- * reading and no sustain could complete. Two sensors give their mean; three ignore one outlier.
- */
-function roomValue(window: RoomAlertState['window']): number | null {
-  const bySensor = new Map<string, number[]>();
-  for (const r of window) {
-    const values = bySensor.get(r.sensor);
-    if (values) values.push(r.co2);
-    else bySensor.set(r.sensor, [r.co2]);
-  }
-  return median([...bySensor.values()].map((values) => median(values) as number));
-}
-
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = values.sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }

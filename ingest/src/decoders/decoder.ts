@@ -22,6 +22,10 @@ export type DecodedReading = {
   /** Device time (epoch ms), when the device sent one. */
   time?: number;
   seq?: number;
+  /** Battery charge (%), when the device reports it (sensor health only; not stored). */
+  battery?: number;
+  /** Signal strength (dBm), when the device reports it (sensor health only; not stored). */
+  rssi?: number;
 };
 
 export type DecodeResult =

@@ -39,6 +39,7 @@ export const nativeDecoder: Decoder = {
     const p = result.data;
     return {
       type: 'reading', device, co2: Math.round(p.co2), temperature: p.temperature, humidity: p.humidity, time: p.ts, seq: p.seq,
+      battery: p.battery, rssi: p.rssi,
     };
   },
 };

@@ -9,6 +9,12 @@
  *   POST /api/v1/staff/alerts/{id}/ack     { "action": "windows_opened" | "occupancy_reduced" | "false_alarm" }
  *   GET  /api/v1/staff/audit?since=&limit=
  *   GET  /api/v1/staff/notifications?status=&limit=
+ *   GET  /api/v1/staff/sensors?facility=          (sensor-routes.ts)
+ *   GET  /api/v1/staff/unknown-devices            (users of every facility only)
+ *
+ * A service user (the dashboard's staff console) may send `X-Kanki-Acting-User: <user id>`: the
+ * request is then answered with that user's facilities and an acknowledgement is audited as that
+ * user, `via: console`. Only service users may do this, and only for users who are not services.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -18,16 +24,28 @@ import type { AlertLog } from '../alerts/alert-log.ts';
 import type { AlertService } from '../alerts/alert-service.ts';
 import { ACK_ACTIONS } from '../notify/notifier.ts';
 import { OUTBOX_STATUSES, type Outbox } from '../notify/outbox.ts';
-import { canSeeFacility, facilitiesOf, type StaffDirectory, type StaffUser } from './staff-users.ts';
+import type { StaffAlert } from '../../../common/staff-api.ts';
+import { ACTING_USER_HEADER, canSeeFacility, facilitiesOf, StaffUserIdSchema, type StaffDirectory, type StaffUser } from '../../../common/staff-users.ts';
+import type { AuditEntry } from '../alerts/alert-log.ts';
+import { createSensorRoutes, type SensorRoutesDeps } from './sensor-routes.ts';
 
 export type StaffApiDeps = {
   staff: StaffDirectory;
   log: AlertLog;
   outbox: Outbox;
   alerts: AlertService;
+  /** Sensor health; without it `/sensors` and `/unknown-devices` answer 404. */
+  sensors?: SensorRoutesDeps;
 };
 
-type Authed = Request & { staffUser?: StaffUser };
+/** A request past authentication: the user it acts as, the way in, and the service acting for them. */
+export type StaffRequest = Request & { staffUser?: StaffUser; staffVia?: AuditEntry['via']; staffService?: string };
+type Authed = StaffRequest;
+
+const bearerUser = (req: Request, staff: StaffDirectory): StaffUser | undefined => {
+  const m = /^Bearer ([\x21-\x7e]{1,256})$/.exec(req.get('authorization') ?? '');
+  return m ? staff.userForToken(m[1] as string) : undefined;
+};
 
 const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const Limit = z.coerce.number().int().min(1).max(1000).default(100);
@@ -55,7 +73,11 @@ function parse<T>(schema: z.ZodType<T>, data: unknown, res: Response): T | undef
   return undefined;
 }
 
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+function iso(t: number): string;
+function iso(t: number | null): string | null;
+function iso(t: number | null): string | null {
+  return t === null ? null : new Date(t).toISOString();
+}
 
 export function createStaffApi(deps: StaffApiDeps): Router {
   const router = express.Router();
@@ -68,21 +90,35 @@ export function createStaffApi(deps: StaffApiDeps): Router {
   router.use(rateLimit({ windowMs: 10 * 60_000, limit: 30, skipSuccessfulRequests: true, standardHeaders: 'draft-8', legacyHeaders: false,
     requestWasSuccessful: (_req, res) => res.statusCode !== 401,
     handler: (_req, res) => fail(res, 429, 'too_many_failures', 'too many failed sign-ins from this address; try again later') }));
+  // The staff console's requests all come from the dashboard's address on behalf of many people;
+  // it limits its own visitors, so a service user's requests are not counted here.
   router.use(rateLimit({ windowMs: 60_000, limit: 600, standardHeaders: 'draft-8', legacyHeaders: false,
+    skip: (req) => bearerUser(req, deps.staff)?.service === true,
     handler: (_req, res) => fail(res, 429, 'rate_limited', 'too many requests; slow down') }));
   router.use((req: Authed, res: Response, next: NextFunction) => {
-    const m = /^Bearer ([\x21-\x7e]{1,256})$/.exec(req.get('authorization') ?? '');
-    const user = m ? deps.staff.userForToken(m[1] as string) : undefined;
+    const user = bearerUser(req, deps.staff);
     if (!user) {
       res.set('www-authenticate', 'Bearer realm="kanki-staff"');
       fail(res, 401, 'unauthorized', 'a staff token is required: Authorization: Bearer <token>');
       return;
     }
-    req.staffUser = user;
+    const acting = req.get(ACTING_USER_HEADER);
+    if (acting === undefined) {
+      req.staffUser = user;
+      req.staffVia = 'api';
+      return next();
+    }
+    // A personal token can never borrow another person's facilities; a service acts for people only.
+    if (!user.service) return fail(res, 403, 'acting_user_refused', `only a service user may send ${ACTING_USER_HEADER}`);
+    const target = StaffUserIdSchema.safeParse(acting).success ? deps.staff.user(acting) : undefined;
+    if (!target || target.service) return fail(res, 403, 'acting_user_refused', 'no such user to act for');
+    req.staffUser = target;
+    req.staffVia = 'console';
+    req.staffService = user.id;
     next();
   });
 
-  const present = (a: NonNullable<ReturnType<AlertLog['alert']>>) => ({
+  const present = (a: NonNullable<ReturnType<AlertLog['alert']>>): StaffAlert => ({
     id: a.id, facility: a.facility, room: a.room, kind: a.kind, status: a.status, level: a.level, reason: a.reason,
     openedAt: iso(a.openedAt), closedAt: iso(a.closedAt), co2AtOpen: a.co2AtOpen, co2Max: a.co2Max, escalated: a.escalated,
     acknowledgement: a.ack ? { action: a.ack.action, by: a.ack.by, at: iso(a.ack.at) } : null,
@@ -120,7 +156,9 @@ export function createStaffApi(deps: StaffApiDeps): Router {
     const user = req.staffUser as StaffUser;
     const a = deps.log.alert(id);
     if (!a || !canSeeFacility(user, a.facility)) return fail(res, 404, 'not_found', `no alert ${id}`);
-    const result = deps.alerts.acknowledge(id, body.action, { id: user.id, via: 'api' });
+    const result = deps.alerts.acknowledge(id, body.action, {
+      id: user.id, via: req.staffVia ?? 'api', ...(req.staffService ? { detail: `service:${req.staffService}` } : {}),
+    });
     if (result.ok) return void res.json({ alert: present(result.alert) });
     if (result.refused === 'unavailable') return fail(res, 503, 'unavailable', 'the alert database is unavailable; try again');
     if (result.refused === 'not_found') return fail(res, 404, 'not_found', `no alert ${id}`);
@@ -148,6 +186,7 @@ export function createStaffApi(deps: StaffApiDeps): Router {
     });
   });
 
+  if (deps.sensors) router.use(createSensorRoutes(deps.sensors));
   router.use((_req, res) => fail(res, 404, 'not_found', 'no such staff API route'));
   return router;
 }

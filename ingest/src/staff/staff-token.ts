@@ -4,7 +4,7 @@
  * hash is stored.
  */
 import { z } from 'zod';
-import { generateToken, hashToken } from './staff-users.ts';
+import { generateToken, hashToken } from '../../../common/staff-users.ts';
 
 const UserId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/);
 const arg = process.argv.slice(2).find((a) => a !== '--');

@@ -1,10 +1,11 @@
 /**
- * Secret hashing and verification with node:crypto's scrypt. The encoded form is
+ * Secret hashing and verification with node:crypto's scrypt, shared by the broker (device secrets)
+ * and the staff console (staff passwords in the staff file). The encoded form is
  * `scrypt$N$r$p$<salt base64>$<hash base64>`, so the cost travels with each hash and can be raised
  * later without a flag day. Verification uses the asynchronous scrypt (libuv's thread pool), so a
  * burst of logins never blocks the event loop, and compares with `timingSafeEqual`.
  */
-import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 /** A secret as stored in the secrets file. */
 export type StoredSecret =
@@ -37,9 +38,11 @@ const MAX_P = 16;
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 
+// scrypt needs about 128·N·r bytes; node's default cap (32 MiB) would refuse larger costs.
+const scryptOptions = (cost: ScryptCost): ScryptOptions => ({ N: cost.N, r: cost.r, p: cost.p, maxmem: 256 * cost.N * cost.r + 1024 * 1024 });
+
 function scryptAsync(secret: Buffer | string, salt: Buffer, keyLength: number, cost: ScryptCost): Promise<Buffer> {
-  // scrypt needs about 128·N·r bytes; node's default cap (32 MiB) would refuse larger costs.
-  const options: ScryptOptions = { ...cost, maxmem: 256 * cost.N * cost.r + 1024 * 1024 };
+  const options = scryptOptions(cost);
   return new Promise((resolve, reject) => {
     scrypt(secret, salt, keyLength, options, (err, key) => (err ? reject(err) : resolve(key)));
   });
@@ -86,6 +89,16 @@ export async function verifySecret(stored: StoredSecret, candidate: Buffer): Pro
   if (stored.kind === 'plain') return digestEqual(candidate, Buffer.from(stored.value, 'utf8'));
   const derived = await scryptAsync(candidate, stored.salt, stored.hash.length, stored);
   return timingSafeEqual(derived, stored.hash);
+}
+
+/**
+ * The same check, blocking. Only for start-up checks of configuration files (e.g. refusing the
+ * public example passwords in production), never per request: it holds the event loop for the
+ * whole scrypt computation.
+ */
+export function verifySecretSync(stored: StoredSecret, candidate: Buffer): boolean {
+  if (stored.kind === 'plain') return digestEqual(candidate, Buffer.from(stored.value, 'utf8'));
+  return timingSafeEqual(scryptSync(candidate, stored.salt, stored.hash.length, scryptOptions(stored)), stored.hash);
 }
 
 /**
