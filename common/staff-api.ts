@@ -46,6 +46,7 @@ export const StaffAlertEventSchema = z.object({
   by: z.string().nullable(),
   action: z.string().nullable(),
 });
+export type StaffAlertEvent = z.infer<typeof StaffAlertEventSchema>;
 export const StaffAlertDetailSchema = z.object({ alert: StaffAlertSchema, events: z.array(StaffAlertEventSchema) });
 
 export const StaffAuditEntrySchema = z.object({
@@ -60,6 +61,7 @@ export const StaffAuditEntrySchema = z.object({
   outcome: z.string(),
   detail: z.string().nullable().optional(),
 });
+export type StaffAuditEntry = z.infer<typeof StaffAuditEntrySchema>;
 export const StaffAuditSchema = z.object({ audit: z.array(StaffAuditEntrySchema) });
 
 export const StaffDeliverySchema = z.object({
@@ -78,6 +80,7 @@ export const StaffDeliverySchema = z.object({
   lastError: z.string().nullable(),
   event: z.string(),
 });
+export type StaffDelivery = z.infer<typeof StaffDeliverySchema>;
 export const StaffDeliveriesSchema = z.object({ notifications: z.array(StaffDeliverySchema) });
 
 /** `GET /api/v1/staff/sensors`: one registered device. */

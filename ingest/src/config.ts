@@ -35,7 +35,7 @@ export const IngestEnvSchema = StoreEnvSchema.extend({
   ALERT_VERIFY_DROP_PERCENT: int(1, 90).default(20).describe('…by this much (or below the ventilate threshold)'),
   ALERT_DB: z.string().optional().describe('Alert database (SQLite): alerts, events, audit, engine state, outbox. Default DATA_DIR/ingest/alerts.sqlite'),
   KANKI_NOTIFY: z.string().optional().describe('Notification config (YAML): channels, recipients, outside-hours policy, digests. Unset: alerts are stored and published, nobody is notified'),
-  KANKI_STAFF: z.string().default('config/staff.example.yaml').describe('Staff users and API token hashes (YAML); "none" disables the staff API. Production refuses the example tokens'),
+  KANKI_STAFF: z.string().default('config/staff.example.yaml').describe('Staff users, API token and console password hashes (YAML, shared with the dashboard); "none" disables the staff API. Production refuses the example tokens and passwords'),
   KANKI_LINK_SECRET: z.string().min(32, 'use at least 32 random characters (openssl rand -base64 48)').optional()
     .describe('HMAC key of signed acknowledgement links. Required in production; otherwise one is made and kept in DATA_DIR/ingest/link-secret'),
   KANKI_STAFF_URL: z.url({ protocol: /^https?$/ }).optional().describe('Base URL staff reach this ingest\'s HTTP port at, for links in notifications. Default http://localhost:INGEST_HTTP_PORT'),

@@ -153,6 +153,11 @@ export function createAuth(deps: AuthDeps) {
     const session = deps.sessions.get(readCookie(req, SESSION_COOKIE));
     const user = session ? deps.staff.user(session.userId) : undefined;
     if (!session || !user) {
+      // A link from another site (a notification mail, a chat) arrives without the SameSite=Strict
+      // cookie; reloading the same address from this site's own page brings it along.
+      if (req.method === 'GET' && req.get('sec-fetch-site') === 'cross-site' && !req.path.startsWith('/api/')) {
+        return void res.type('html').send('<!doctype html><html lang="ja"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0"><title>Kanki</title></head><body><p><a href="/staff/alerts">Kanki</a></p></body></html>');
+      }
       if (req.path.startsWith('/api/')) return void res.status(401).json({ error: { code: 'unauthorized', message: 'sign in to the staff console first' } });
       const back = req.method === 'GET' ? `?next=${encodeURIComponent(safeNext(req.originalUrl))}` : '';
       return res.redirect(303, `/staff/sign-in${back}`);

@@ -3,10 +3,8 @@
  * line to put under that user's `tokens:` in the staff file. The token is shown once; only its
  * hash is stored.
  */
-import { z } from 'zod';
-import { generateToken, hashToken } from '../../../common/staff-users.ts';
+import { generateToken, hashToken, StaffUserIdSchema as UserId } from '../../../common/staff-users.ts';
 
-const UserId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/);
 const arg = process.argv.slice(2).find((a) => a !== '--');
 const parsed = UserId.safeParse(arg);
 if (!parsed.success || arg === '--help' || arg === '-h') {

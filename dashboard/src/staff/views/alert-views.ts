@@ -7,15 +7,10 @@
  * `button[data-ack-action="windows_opened|occupancy_reduced|false_alarm"]`; `table#staff-events`,
  * `table#staff-audit` (rows `tr[data-actor][data-via]`).
  */
-import { STAFF_ACK_ACTIONS, type StaffAlert } from '../../../../common/staff-api.ts';
-import type { z } from 'zod';
-import type { StaffAlertEventSchema, StaffAuditEntrySchema } from '../../../../common/staff-api.ts';
+import { STAFF_ACK_ACTIONS, type StaffAlert, type StaffAlertEvent, type StaffAuditEntry } from '../../../../common/staff-api.ts';
 import { html, type SafeHtml } from '../../views/html.ts';
 import { LEVEL_LABELS } from '../../views/level-labels.ts';
 import { csrfField, roomLabel, term, when, type StaffView } from './frame.ts';
-
-type StaffEvent = z.infer<typeof StaffAlertEventSchema>;
-type StaffAuditEntry = z.infer<typeof StaffAuditEntrySchema>;
 
 function levelBadge(v: StaffView, level: StaffAlert['level']): SafeHtml {
   return html`<span class="badge level-${level}"><span class="icon" aria-hidden="true">${LEVEL_LABELS[level].icon}</span> ${v.t.t(`level.${level}`)}</span>`;
@@ -69,7 +64,7 @@ ${olderHref ? html`<p><a href="${olderHref}" rel="next">${v.t.t('staff.history.o
 }
 
 /** One alert: its facts, its buttons while open, and every event. */
-export function alertDetailBody(v: StaffView, alert: StaffAlert, events: readonly StaffEvent[]): SafeHtml {
+export function alertDetailBody(v: StaffView, alert: StaffAlert, events: readonly StaffAlertEvent[]): SafeHtml {
   return html`<ul class="staff-alerts rooms">${alertItem(v, alert, 'detail')}</ul>
 <h2>${v.t.t('staff.events.title')}</h2>
 <table id="staff-events" class="staff-table"><thead><tr><th scope="col">${v.t.t('staff.col.time')}</th><th scope="col">${v.t.t('staff.col.event')}</th><th scope="col">${v.t.t('staff.col.level')}</th><th scope="col" class="num">CO₂ (ppm)</th><th scope="col">${v.t.t('staff.col.detail')}</th></tr></thead>

@@ -6,12 +6,9 @@
  * `table#staff-unknown-devices` rows `tr[data-unknown-device="<kind>:<id>"]`;
  * `table#staff-deliveries` rows `tr[data-delivery][data-status]`.
  */
-import type { z } from 'zod';
-import { STAFF_DELIVERY_STATUSES, type StaffDeliverySchema, type StaffSensor, type StaffUnknownDevice } from '../../../../common/staff-api.ts';
+import { STAFF_DELIVERY_STATUSES, type StaffDelivery, type StaffSensor, type StaffUnknownDevice } from '../../../../common/staff-api.ts';
 import { html, type SafeHtml } from '../../views/html.ts';
 import { roomLabel, term, when, type StaffView } from './frame.ts';
-
-type StaffDelivery = z.infer<typeof StaffDeliverySchema>;
 
 const STATE_ICON: Record<StaffSensor['state'], string> = { online: '●', offline: '✕', silent: '！', never_seen: '－' };
 
