@@ -157,7 +157,7 @@ async function run(): Promise<void> {
   console.log(`reading → alert received:     p50 ${ms(p50)}, p90 ${ms(p90)}, p99 ${ms(p99)}, max ${ms(max)}`);
   console.log(`context:                      publish → stored p50 ${ingestRes.p50} ms, p99 ${ingestRes.p99} ms (${ingestRes.stored} readings stored in ` +
     `${ingestRes.batches} ${store} writes of ${(ingestRes.writeMs / ingestRes.batches).toFixed(0)} ms on average); ` +
-    `ingest event loop held up p99 ${ingestRes.loopDelayP99Ms.toFixed(0)} ms, max ${ingestRes.loopDelayMaxMs.toFixed(0)} ms`);
+    `ingest event loop stalls p99 ${ingestRes.loopDelayP99Ms.toFixed(0)} ms, max ${ingestRes.loopDelayMaxMs.toFixed(0)} ms`);
   const wall = (loadEndedAt - ingestStartedAt) / 1000;
   console.log(`where the time goes:          ingest CPU ${ingestRes.cpuSeconds.toFixed(1)} s (${((100 * ingestRes.cpuSeconds) / wall).toFixed(0)} % of one core over ${wall.toFixed(1)} s), ` +
     `broker ${((brokerCpu.user + brokerCpu.system) / 1e6).toFixed(1)} s, background publishers ${loadRes.cpuSeconds.toFixed(1)} s, probe ${res.cpuSeconds.toFixed(1)} s; ` +

@@ -4,7 +4,7 @@
  * the load generators never share its event loop. It answers `usage` messages with its own CPU
  * time, memory and event-loop delay, which the benchmark reads between phases.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createSilentLogger } from '../common/logger.ts';
 import { loadRegistryFile } from '../common/registry.ts';
 import { createStore } from '../common/store/store-config.ts';
@@ -23,6 +23,9 @@ export type DashboardUsage = {
   /** Event-loop delay since the previous `usage`: p99 and max, ms. */
   loopP99Ms: number;
   loopMaxMs: number;
+  /** Garbage collection since the previous `usage`: total and longest pause, ms. */
+  gcMs: number;
+  gcMaxMs: number;
 };
 
 // Orphaned (the benchmark died): stop rather than keep a port and a broker connection open.
@@ -39,15 +42,24 @@ async function run(job: { env: Record<string, string> }): Promise<void> {
   const dashboard = await startDashboard(config, { registry: loadRegistryFile(config.registryFile), store, logger });
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  const gc = { ms: 0, max: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.ms += e.duration;
+      gc.max = Math.max(gc.max, e.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
   process.on('message', (m: unknown) => {
     if (m === 'usage') {
       const cpu = process.cpuUsage();
       const mem = process.memoryUsage();
       const usage: DashboardUsage = {
         type: 'usage', cpuSeconds: (cpu.user + cpu.system) / 1e6, rssMb: mem.rss / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20,
-        loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6,
+        loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, gcMs: gc.ms, gcMaxMs: gc.max,
       };
       loop.reset();
+      gc.ms = 0;
+      gc.max = 0;
       process.send?.(usage);
     } else if (m === 'stop') {
       void dashboard.close().then(() => store.close()).then(() => process.exit(0));

@@ -32,6 +32,8 @@ export type SqliteStoreOptions = {
 export type SqliteStoreDeps = { logger: Logger; now?: () => number };
 
 const MINUTE = 60_000;
+/** Readings per SQLite transaction within one `write` (see `write`). */
+const WRITE_CHUNK = 250;
 const HOUR = 3_600_000;
 
 type Connection = { db: Database.Database; st: SqliteStatements; writeTx: (readings: readonly Reading[]) => number };
@@ -181,15 +183,24 @@ export function createSqliteStore(options: SqliteStoreOptions, deps: SqliteStore
     },
 
     async write(readings) {
-      const { writeTx } = open();
+      open();
       if (readings.length === 0) return;
       assertStorable(readings);
-      try {
-        const skipped = writeTx(readings);
-        if (skipped > 0) logger.warn({ skipped }, 'readings older than raw retention were not stored');
-      } catch (err) {
-        throw toStoreError(err, 'write', file);
+      // SQLite runs on the caller's thread: one transaction of 5000 readings (with their rollups)
+      // holds the event loop for ~80 ms, and everything else the process does — acknowledging
+      // MQTT messages, raising alerts — waits behind it. Chunks of WRITE_CHUNK with a turn of the
+      // event loop in between keep each pause short; writes are idempotent, so a failure after
+      // some chunks is repaired by the writer's retry of the whole batch.
+      let skipped = 0;
+      for (let i = 0; i < readings.length; i += WRITE_CHUNK) {
+        if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        try {
+          skipped += open().writeTx(i === 0 && readings.length <= WRITE_CHUNK ? readings : readings.slice(i, i + WRITE_CHUNK));
+        } catch (err) {
+          throw toStoreError(err, 'write', file);
+        }
       }
+      if (skipped > 0) logger.warn({ skipped }, 'readings older than raw retention were not stored');
     },
 
     async latest(maxAgeMs) {

@@ -61,6 +61,9 @@ export type Ingest = {
   close(): Promise<void>;
 };
 
+/** Rooms whose alert engine state is stored per turn of the event loop (a few ms each). */
+const SNAPSHOT_SLICE_ROOMS = 500;
+
 export async function startIngest(config: IngestConfig, deps: IngestDeps): Promise<Ingest> {
   const { registry, store } = deps;
   const logger = deps.logger.child({ component: 'ingest' });
@@ -259,7 +262,10 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
   const alertTick = setInterval(() => alerts.tick(), config.ALERT_TICK_MS);
   alertTick.unref();
   // Sustain clocks and windows change with every reading; they are stored every few seconds (events at once).
-  const snapshot = setInterval(() => alerts.snapshot(), 10_000);
+  const snapshotSlice = () => {
+    if (alerts.snapshot(SNAPSHOT_SLICE_ROOMS) > 0 && !closing) setImmediate(snapshotSlice);
+  };
+  const snapshot = setInterval(snapshotSlice, 10_000);
   snapshot.unref();
   // Delivery history is kept 90 days; used link nonces 2 days (links live 24 h).
   const pruneAlertDb = () => {

@@ -13,7 +13,7 @@
  * store writes are idempotent.
  */
 import {
-  closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync,
+  closeSync, fdatasync, fdatasyncSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync,
   readFileSync, fsyncSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -73,6 +73,9 @@ export class WriteAheadLog {
   private readPos: WalPosition;
   private readFd: { segment: number; fd: number } | null = null;
   private dirty = false;
+  /** The segment a background sync is running on, and a segment to close when it returns. */
+  private syncingFd: number | null = null;
+  private closeAfterSync: number | null = null;
   private fsyncTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private group: string[] | null = null;
@@ -99,7 +102,7 @@ export class WriteAheadLog {
     // After a restart the record count is unknown without reading; estimate it for the gauges.
     this.pendingRecords = Math.ceil(this.backlogBytes() / 80);
     if (this.fsyncIntervalMs > 0) {
-      this.fsyncTimer = setInterval(() => this.sync(), this.fsyncIntervalMs);
+      this.fsyncTimer = setInterval(() => this.syncInBackground(), this.fsyncIntervalMs);
       this.fsyncTimer.unref();
     }
   }
@@ -235,11 +238,37 @@ export class WriteAheadLog {
     if (this.backlogBytes() === 0) this.pendingRecords = 0;
   }
 
-  /** Flushes appended bytes to disk. */
+  /** Flushes appended bytes to disk, now. */
   sync(): void {
     if (!this.dirty || this.closed) return;
     this.dirty = false;
     fdatasyncSync(this.fd);
+  }
+
+  /**
+   * The periodic flush, on libuv's thread pool: a disk can take tens of milliseconds to sync, and
+   * a synchronous call would hold the event loop — and every PUBACK and alert behind it — that long.
+   * A file rotated or closed meanwhile is closed when its sync returns (never under it).
+   */
+  private syncInBackground(): void {
+    if (!this.dirty || this.closed || this.syncingFd !== null) return;
+    this.dirty = false;
+    const fd = this.fd;
+    this.syncingFd = fd;
+    fdatasync(fd, (err) => {
+      this.syncingFd = null;
+      if (err && fd === this.fd && !this.closed) this.dirty = true;
+      if (this.closeAfterSync === fd) {
+        this.closeAfterSync = null;
+        closeSync(fd);
+      }
+    });
+  }
+
+  /** Closes a segment file, or leaves it to the background sync still running on it. */
+  private closeFd(fd: number): void {
+    if (this.syncingFd === fd) this.closeAfterSync = fd;
+    else closeSync(fd);
   }
 
   close(): void {
@@ -248,14 +277,14 @@ export class WriteAheadLog {
     this.sync();
     this.closed = true;
     clearInterval(this.fsyncTimer);
-    closeSync(this.fd);
+    this.closeFd(this.fd);
     if (this.readFd) closeSync(this.readFd.fd);
     this.readFd = null;
   }
 
   private rotate(): void {
     fdatasyncSync(this.fd);
-    closeSync(this.fd);
+    this.closeFd(this.fd);
     this.segment++;
     this.fd = openSync(segmentFile(this.dir, this.segment), 'a');
     this.size = 0;

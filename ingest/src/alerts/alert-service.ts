@@ -93,16 +93,28 @@ export class AlertService {
     for (const [room, state] of this.states) this.apply(room, onTick(state, this.rules, room.thresholds, now), now);
   }
 
-  /** Stores the engine state of rooms changed since the last snapshot (sustain clocks, windows). */
-  snapshot(): void {
-    if (this.dirty.size === 0) return;
-    const rows = [...this.dirty].map((room) => ({ facility: room.facilityId, room: room.roomId, state: serializeState(this.state(room)) }));
+  /**
+   * Stores the engine state of up to `maxRooms` rooms changed since they were last stored (sustain
+   * clocks, windows); returns how many changed rooms are left. Serialising every room at once holds
+   * the event loop for tens of milliseconds with thousands of rooms, delaying alerts behind it, so
+   * the ingest calls this in slices, one turn of the event loop each.
+   */
+  snapshot(maxRooms = Infinity): number {
+    if (this.dirty.size === 0) return 0;
+    const rooms: RoomEntry[] = [];
+    for (const room of this.dirty) {
+      if (rooms.length >= maxRooms) break;
+      rooms.push(room);
+    }
+    const rows = rooms.map((room) => ({ facility: room.facilityId, room: room.roomId, state: serializeState(this.state(room)) }));
     try {
       this.deps.log.saveStates(rows, this.deps.now());
-      this.dirty.clear();
+      for (const room of rooms) this.dirty.delete(room);
     } catch (err) {
       this.deps.logger.error({ err, rooms: rows.length }, 'cannot store alert engine states; will retry');
+      return 0;
     }
+    return this.dirty.size;
   }
 
   /** Staff say what they did about alert `alertId`. Audited whatever the outcome. */
