@@ -13,6 +13,7 @@ import { deviceKey, parseRegistry, type Registry } from '../../common/registry.t
 import type { ReadingStore } from '../../common/store/reading-store.ts';
 import { createSqliteStore } from '../../common/store/sqlite-store.ts';
 import { startDashboard, type RunningDashboard } from '../../dashboard/src/app.ts';
+import type { StaffConsoleDeps } from '../../dashboard/src/staff/console.ts';
 import { makeTempDir } from './temp-dir.ts';
 
 export const MIN = 60_000;
@@ -87,12 +88,12 @@ export function head(base: string, path: string): Promise<{ status: number; head
 }
 
 /** A dashboard on port 0 over a fresh SQLite store holding `readings` (written before it starts, so the live feed has them). */
-export async function startTestDashboard(readings: readonly Reading[]): Promise<{ store: ReadingStore; dashboard: RunningDashboard; url: string; close(): Promise<void> }> {
+export async function startTestDashboard(readings: readonly Reading[], options: { staffConsole?: StaffConsoleDeps } = {}): Promise<{ store: ReadingStore; dashboard: RunningDashboard; url: string; close(): Promise<void> }> {
   const dir = makeTempDir('kanki-dashboard-pages-');
   const store = createSqliteStore({ file: join(dir.path, 'kanki.sqlite') }, { logger });
   await store.init();
   await store.write(readings);
-  const dashboard = await startDashboard({ httpPort: 0, httpHost: '127.0.0.1', staleAfterSeconds: 300 }, { registry, store, logger });
+  const dashboard = await startDashboard({ httpPort: 0, httpHost: '127.0.0.1', staleAfterSeconds: 300 }, { registry, store, logger, staffConsole: options.staffConsole });
   return {
     store, dashboard, url: dashboard.url,
     async close() {
