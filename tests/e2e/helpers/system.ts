@@ -19,6 +19,7 @@ import { startBroker } from '../../../broker/src/app.ts';
 import { loadBrokerConfig } from '../../../broker/src/config.ts';
 import { startDashboard } from '../../../dashboard/src/app.ts';
 import { loadDashboardConfig } from '../../../dashboard/src/config.ts';
+import { resolveStaffConsole } from '../../../dashboard/src/staff/staff-console-config.ts';
 import { startSimulator } from '../../../firmware-sim/src/app.ts';
 import { parseSimArgs } from '../../../firmware-sim/src/config.ts';
 import { startIngest } from '../../../ingest/src/app.ts';
@@ -116,8 +117,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     const ingest = await startIngest(ingestConfig, { logger, registry, store, ...loadIngestFiles(ingestConfig, env, registry) });
     stops.push(() => ingest.close());
 
-    const dashboardConfig = loadDashboardConfig({ ...env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1' });
-    const dashboard = await startDashboard({ ...dashboardConfig, liveMqttUrl: mqttUrl }, { registry, store, logger });
+    const dashboardConfig = loadDashboardConfig({ ...env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', KANKI_INGEST_URL: `http://127.0.0.1:${ingest.httpPort}` });
+    // The staff console, as `npm start` mounts it: the example staff file and its service token.
+    const staffConsole = resolveStaffConsole(dashboardConfig, { registry, logger });
+    const dashboard = await startDashboard({ ...dashboardConfig, liveMqttUrl: mqttUrl }, { registry, store, logger, staffConsole });
     stops.push(() => dashboard.close());
 
     // The simulator sees a registry without the manual rooms, so it never publishes for them.
