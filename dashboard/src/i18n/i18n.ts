@@ -109,8 +109,9 @@ export function loadI18n(options: { timeZone: string; dir?: string }): I18n {
         res.cookie(LANG_COOKIE, lang, { maxAge: 365 * 86_400_000, sameSite: 'lax', httpOnly: false, path: '/' });
       }
       res.locals.i18n = translators.get(lang);
-      // Pages differ by language: caches must key on what decides it.
-      res.vary('Accept-Language').vary('Cookie');
+      // Pages differ by language: caches must key on what decides it. The JSON API does not
+      // (names come in every language), so it stays cacheable by shared caches.
+      if (!req.path.startsWith('/api/')) res.vary('Accept-Language').vary('Cookie');
       next();
     },
   };

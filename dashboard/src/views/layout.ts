@@ -63,6 +63,7 @@ export function renderPage(o: PageOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 ${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds}">` : ''}
 <title>${o.title} — ${t.t('site.title')}</title>
+<link rel="icon" href="${ASSETS_PATH}/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${ASSETS_PATH}/kanki.css">
 ${o.head ?? ''}
 ${(o.scripts ?? []).map((s) => html`<script type="module" src="${ASSETS_PATH}/js/${s}"></script>`)}
