@@ -16,8 +16,10 @@ export type SseReport = {
   open: number;
   /** Connections the server closed or that failed. */
   dropped: number;
-  /** `room` events received over all clients. */
+  /** `room` events received over all clients (of changes published after the clients connected). */
   events: number;
+  /** Events about changes from before the clients connected (none are expected). */
+  older: number;
   /** Per-event delay publish → receipt, ms. */
   p50: number;
   p99: number;
@@ -26,11 +28,14 @@ export type SseReport = {
   cpuSeconds: number;
 };
 
-type Job = { url: string; clients: number };
+/** `since`: when the benchmark started the clients; changes stamped earlier are counted apart. */
+type Job = { url: string; clients: number; since: number };
 
 /** Delays up to 10 minutes, per millisecond: a histogram, so millions of events cost no memory. */
 const histogram = new Uint32Array(600_001);
 let events = 0;
+let older = 0;
+let since = 0;
 let dropped = 0;
 let open = 0;
 
@@ -69,6 +74,10 @@ function consume(res: IncomingMessage, onSnapshot: () => void): void {
       const at = frame.indexOf(UPDATED_AT);
       if (at === -1) continue;
       const published = Date.parse(frame.slice(at + UPDATED_AT.length, at + UPDATED_AT.length + 24));
+      if (published < since) {
+        older++;
+        continue;
+      }
       const delay = Math.max(0, Math.min(histogram.length - 1, Math.round(Date.now() - published)));
       histogram[delay] = (histogram[delay] ?? 0) + 1;
       events++;
@@ -96,12 +105,13 @@ process.on('message', (m: Job | 'report') => {
   if (m === 'report') {
     const cpu = process.cpuUsage();
     const report: SseReport = {
-      type: 'report', clients: open + dropped, open, dropped, events, p50: percentile(0.5), p99: percentile(0.99), max: maxDelay(),
+      type: 'report', clients: open + dropped, open, dropped, events, older, p50: percentile(0.5), p99: percentile(0.99), max: maxDelay(),
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
     };
     process.send?.(report);
     return;
   }
+  since = m.since;
   let snapshots = 0;
   const started = performance.now();
   const onSnapshot = () => {
