@@ -65,12 +65,14 @@ function filterForm(m: OverviewModel): SafeHtml {
   const { t } = m;
   const areas = [...new Set(m.facilities.map((f) => f.area).filter((a): a is string => Boolean(a)))].sort((a, b) => a.localeCompare(b, 'ja'));
   const option = (value: string, label: string, selected: boolean) => html`<option value="${value}"${selected ? unsafeRaw(' selected') : ''}>${label}</option>`;
-  return html`<form class="filters" method="get" action="/" role="search" aria-label="${t.t('overview.filter')}">
+  // Folded away unless a filter is in use: on a phone the first room should be on the first screen.
+  const active = Boolean(m.filter.kind || m.filter.area || m.filter.q);
+  return html`<details class="filters-box"${active ? unsafeRaw(' open') : ''}><summary>${t.t('overview.filter')}</summary><form class="filters" method="get" action="/" role="search" aria-label="${t.t('overview.filter')}">
 <label>${t.t('overview.kind')}<select name="kind">${option('', t.t('overview.all'), !m.filter.kind)}${FACILITY_KINDS.filter((k) => m.facilities.some((f) => f.kind === k)).map((k) => option(k, t.t(`kind.${k}`), m.filter.kind === k))}</select></label>
 <label>${t.t('overview.area')}<select name="area">${option('', t.t('overview.all'), !m.filter.area)}${areas.map((a) => option(a, a, m.filter.area === a))}</select></label>
 <label>${t.t('overview.search')}<input type="search" name="q" value="${m.filter.q ?? ''}" maxlength="100" autocomplete="off"></label>
 <button type="submit">${t.t('overview.apply')}</button>
-</form>`;
+</form></details>`;
 }
 
 /** Facilities and rooms that pass the filter (names searched in every language). */
