@@ -8,7 +8,7 @@ const statusEl = document.getElementById('live-status');
 const tiles = new Map();
 for (const el of document.querySelectorAll('[data-room]')) tiles.set(el.dataset.room, el);
 
-const dateTime = new Intl.DateTimeFormat(s.locale, { timeZone: 'Asia/Tokyo', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const dateTime = new Intl.DateTimeFormat(s.locale, { timeZone: s.timeZone || 'Asia/Tokyo', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 const number = new Intl.NumberFormat(s.locale, { maximumFractionDigits: 0 });
 
 function setStatus(up) {

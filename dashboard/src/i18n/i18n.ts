@@ -32,6 +32,8 @@ export type Translator = {
   readonly htmlLang: string;
   /** Locale for dates and numbers. */
   readonly locale: string;
+  /** IANA zone times are shown in (DISPLAY_TIME_ZONE). */
+  readonly timeZone: string;
   /** The string for `key`, placeholders `{name}` filled from `params`. */
   t(key: string, params?: Record<string, string | number>): string;
   /** A registry name in this language (`ja-easy` falls back to `ja`, anything else to `en`, then `ja`). */
@@ -135,6 +137,7 @@ function createTranslator(code: string, catalog: Catalog, base: Catalog, timeZon
     lang: code,
     htmlLang: catalog['_meta.htmlLang'] ?? code,
     locale,
+    timeZone,
     t(key, params) {
       const template = catalog[key] ?? base[key] ?? key;
       return params ? template.replace(/\{(\w+)\}/g, (m, p: string) => (p in params ? String(params[p]) : m)) : template;

@@ -15,6 +15,7 @@ const LEVELS: readonly Level[] = ['good', 'fair', 'ventilate', 'critical', 'noda
 export function liveStrings(t: Translator) {
   return {
     locale: t.locale,
+    timeZone: t.timeZone,
     levels: Object.fromEntries(LEVELS.map((l) => [l, { word: t.t(`level.${l}`), advice: t.t(`advice.${l}`), icon: LEVEL_ICONS[l] }])),
     measuredAt: t.t('room.measuredAt'),
     noDataSince: t.t('room.noDataSince'),
