@@ -43,7 +43,8 @@ export const SensorRefSchema = z.union([
   z.strictObject({ tasmota: z.string().min(1).max(128).regex(/^[^+#/]+$/, 'a Tasmota topic is one topic level') }),
   z.strictObject({
     esphome: z.string().min(1).max(128).regex(/^[^+#]+$/, 'an ESPHome prefix has no wildcards'),
-    objects: z.record(z.enum(['co2', 'temperature', 'humidity']), z.string().min(1)).optional(),
+    // partialRecord: zod 4's record over an enum demands every key, but one mapped object is the usual case.
+    objects: z.partialRecord(z.enum(['co2', 'temperature', 'humidity']), z.string().min(1)).optional(),
   }),
   z.strictObject({ airgradient: z.string().regex(/^[0-9a-f]{12}$/i, 'an AirGradient serial is 12 hex digits') }),
 ]);

@@ -5,6 +5,11 @@
  * Rules (README "ACL"):
  * - device `{id}`: publishes only its `reading` and `status` (and a will on them), subscribes only
  *   under `kanki/v1/sensors/{id}/`.
+ * - third-party firmware cannot be told Kanki's topics, so a device declared with a `firmware`
+ *   gets that firmware's own topics instead (and no Kanki topics), still bound to its username:
+ *   Tasmota `{topic}` publishes under `tele/{topic}/` and `stat/{topic}/`, reads `cmnd/{topic}/`;
+ *   ESPHome `{prefix}` publishes and reads under `{prefix}/`; AirGradient `{serial}` publishes
+ *   only `airgradient/readings/{serial}`.
  * - service role `ingest`: the trusted consumer; publishes under rooms/, alerts/, ingest/ and notify/.
  * - service role `reader` (dashboard): reads rooms/ and alerts/, publishes nothing.
  * - anonymous (development mode without a secrets file): anything except `$`-topics.
@@ -21,9 +26,14 @@ import {
 export const SERVICE_ROLES = ['ingest', 'reader'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
 
+/** Device firmware families the broker knows the topics of (`native` = the Kanki contract). */
+export const DEVICE_FIRMWARE = ['native', 'tasmota', 'esphome', 'airgradient'] as const;
+export type DeviceFirmware = (typeof DEVICE_FIRMWARE)[number];
+
 /** Who a connected client is, as established by authentication. */
 export type Identity =
-  | { kind: 'device'; id: string }
+  /** `firmware` defaults to `native`. */
+  | { kind: 'device'; id: string; firmware?: DeviceFirmware }
   | { kind: 'service'; name: string; role: ServiceRole }
   | { kind: 'anonymous' };
 
@@ -98,19 +108,47 @@ function devicePrefix(id: string): string | null {
   return SENSOR_ID_PATTERN.test(id) ? buildSensorTopicPrefix(id) : null;
 }
 
+/**
+ * Where a third-party device may publish, read and receive: prefixes that end in `/` and embed its
+ * own id, so it can never write as another device or into `kanki/v1/`. Tasmota also answers
+ * commands on `stat/` and sends `tele/{topic}/STATE`, `INFO1`…; refusing a publish disconnects
+ * the client (MQTT 3.1.1), so its whole own telemetry tree is allowed, not just SENSOR and LWT.
+ * ESPHome must run with `discovery: false`, since Home Assistant discovery writes elsewhere.
+ */
+function firmwareTopics(firmware: Exclude<DeviceFirmware, 'native'>, id: string): { publish: string[]; read: string[]; exact?: string } {
+  switch (firmware) {
+    case 'tasmota':
+      return { publish: [`tele/${id}/`, `stat/${id}/`], read: [`cmnd/${id}/`] };
+    case 'esphome':
+      return { publish: [`${id}/`], read: [`${id}/`] };
+    case 'airgradient':
+      return { publish: [], read: [], exact: `airgradient/readings/${id}` };
+  }
+}
+
+/** A third-party device's id must not be able to reach into Kanki's own tree (ESPHome prefix `kanki`). */
+function thirdParty(identity: { id: string; firmware?: DeviceFirmware }): ReturnType<typeof firmwareTopics> | null {
+  if (!identity.firmware || identity.firmware === 'native') return null;
+  if (!SENSOR_ID_PATTERN.test(identity.id) || identity.id === TOPIC_ROOT.split('/')[0]) return { publish: [], read: [] };
+  return firmwareTopics(identity.firmware, identity.id);
+}
+
 /** May `identity` publish a message (or register a Last Will) on `topic`? */
 export function mayPublish(identity: Identity, topic: string): boolean {
   if (!isPublishableTopic(topic)) return false;
   switch (identity.kind) {
     case 'anonymous':
       return true;
-    case 'device':
+    case 'device': {
+      const third = thirdParty(identity);
+      if (third) return topic === third.exact || third.publish.some((p) => isTopicUnder(topic, p));
       // Exactly the two topics of the contract, not the whole subtree: every retained topic a
       // device could invent would cost broker memory until restart.
       return (
         devicePrefix(identity.id) !== null &&
         (topic === buildSensorReadingTopic(identity.id) || topic === buildSensorStatusTopic(identity.id))
       );
+    }
     case 'service':
       return identity.role === 'ingest' && INGEST_PUBLISH_PREFIXES.some((p) => isTopicUnder(topic, p));
   }
@@ -123,6 +161,8 @@ export function maySubscribe(identity: Identity, filter: string): boolean {
     case 'anonymous':
       return true;
     case 'device': {
+      const third = thirdParty(identity);
+      if (third) return third.read.some((p) => isFilterUnder(filter, p));
       const prefix = devicePrefix(identity.id);
       return prefix !== null && isFilterUnder(filter, prefix);
     }
@@ -147,6 +187,8 @@ export function mayReceive(identity: Identity, topic: string): boolean {
     case 'anonymous':
       return true;
     case 'device': {
+      const third = thirdParty(identity);
+      if (third) return third.read.some((p) => topic.startsWith(p));
       const prefix = devicePrefix(identity.id);
       return prefix !== null && topic.startsWith(prefix);
     }
@@ -162,7 +204,7 @@ export function describeIdentity(identity: Identity): string {
     case 'anonymous':
       return 'anonymous';
     case 'device':
-      return `device ${identity.id}`;
+      return identity.firmware && identity.firmware !== 'native' ? `${identity.firmware} device ${identity.id}` : `device ${identity.id}`;
     case 'service':
       return `service ${identity.name} (${identity.role})`;
   }

@@ -4,6 +4,7 @@
  * ```yaml
  * devices:            # MQTT username = device id; secret: plain text or an scrypt hash
  *   nwo-1f-counter-01: "scrypt$16384$8$1$<salt b64>$<hash b64>"
+ *   co2-lobby: { secret: "scrypt$…", firmware: tasmota }   # third-party: its own topics (acl.ts)
  * services:
  *   kanki-ingest: { secret: "…", role: ingest }
  * ```
@@ -16,7 +17,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../common/errors.ts';
 import { formatPath } from '../../common/payloads.ts';
 import { SENSOR_ID_PATTERN } from '../../common/topics.ts';
-import { SERVICE_ROLES, type Identity } from './acl.ts';
+import { DEVICE_FIRMWARE, SERVICE_ROLES, type Identity } from './acl.ts';
 import { parseScryptHash, type StoredSecret } from '../../common/secret-hash.ts';
 
 /** One client that may connect: its identity (from its username) and its stored secret. */
@@ -53,7 +54,16 @@ const SecretSchema = z.string({ error: 'secret must be a string (plain text or a
 /** The file's shape. Both maps are optional, but at least one entry is required (checked below). */
 export const SecretsFileSchema = z
   .object({
-    devices: z.record(NameSchema, SecretSchema).nullish().describe('device id (= MQTT username) → secret'),
+    devices: z
+      .record(
+        NameSchema,
+        z.union([
+          SecretSchema,
+          z.object({ secret: SecretSchema, firmware: z.enum(DEVICE_FIRMWARE).describe('native | tasmota | esphome | airgradient') }).strict(),
+        ]),
+      )
+      .nullish()
+      .describe('device id (= MQTT username; Tasmota topic, ESPHome prefix or AirGradient serial) → secret, or { secret, firmware }'),
     services: z
       .record(
         NameSchema,
@@ -114,8 +124,10 @@ export function parseSecrets(text: string, file: string): Secrets {
   const problems: string[] = [];
   const credentials = new Map<string, Credential>();
   for (const [id, value] of Object.entries(result.data.devices ?? {})) {
-    const secret = parseSecret(value, `devices.${id}`, problems);
-    if (secret) credentials.set(id, { identity: { kind: 'device', id }, secret });
+    const entry = typeof value === 'string' ? { secret: value, firmware: 'native' as const } : value;
+    const secret = parseSecret(entry.secret, `devices.${id}${typeof value === 'string' ? '' : '.secret'}`, problems);
+    const identity: Identity = entry.firmware === 'native' ? { kind: 'device', id } : { kind: 'device', id, firmware: entry.firmware };
+    if (secret) credentials.set(id, { identity, secret });
   }
   for (const [name, entry] of Object.entries(result.data.services ?? {})) {
     const where = `services.${name}`;

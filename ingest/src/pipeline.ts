@@ -7,9 +7,8 @@
 import type { Registry } from '../../common/registry.ts';
 import type { Reading } from '../../common/reading.ts';
 import type { DeadLetters } from './dead-letters.ts';
-import { decodeMessage, type Decoder } from './decoders/index.ts';
+import { createDecoders, decodeMessage, type Decoder } from './decoders/index.ts';
 import type { DecodedReading } from './decoders/decoder.ts';
-import { DECODERS } from './decoders/index.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { RoomStateTracker } from './room-state.ts';
 import type { WriteAheadLog } from './wal.ts';
@@ -26,7 +25,7 @@ export type PipelineOptions = {
   suspectAbovePpm: number;
 };
 
-export type MessageOutcome = 'accepted' | 'duplicate' | 'status' | 'rejected';
+export type MessageOutcome = 'accepted' | 'duplicate' | 'status' | 'ignored' | 'rejected';
 
 const RECENT_SEQS = 64;
 
@@ -50,7 +49,8 @@ export class MessagePipeline {
       health?: SensorHealthHook;
     },
   ) {
-    this.decoders = deps.decoders ?? DECODERS;
+    // The registry lets the ESPHome decoder honour explicit `objects` maps.
+    this.decoders = deps.decoders ?? createDecoders({ registry: deps.registry, now: deps.now });
   }
 
   handle(topic: string, payload: Buffer): MessageOutcome {
@@ -79,6 +79,10 @@ export class MessagePipeline {
       this.deps.alerts?.onStatus(room, sensor, decoded.online);
       this.deps.health?.status(sensor, decoded.online, this.deps.now());
       return 'status';
+    }
+    if (decoded.type === 'ignored') {
+      this.deps.health?.seen(sensor, this.deps.now());
+      return 'ignored';
     }
     const receivedAt = this.deps.now();
     if (decoded.time === undefined && this.isDuplicate(sensor, decoded.seq, receivedAt)) {

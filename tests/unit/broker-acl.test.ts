@@ -122,3 +122,62 @@ describe('isValidTopicFilter', () => {
     expect(isValidTopicFilter(filter)).toBe(expected);
   });
 });
+
+describe('third-party firmware devices (username = Tasmota topic, ESPHome prefix, AirGradient serial)', () => {
+  const tasmota: Identity = { kind: 'device', id: 'co2-lobby', firmware: 'tasmota' };
+  const esphome: Identity = { kind: 'device', id: 'gym-co2', firmware: 'esphome' };
+  const airgradient: Identity = { kind: 'device', id: 'ecda3b1eaaaf', firmware: 'airgradient' };
+  const kanki: Identity = { kind: 'device', id: 'kanki', firmware: 'esphome' };
+
+  it.each<[string, Identity, string, boolean]>([
+    ['tasmota: own SENSOR', tasmota, 'tele/co2-lobby/SENSOR', true],
+    ['tasmota: own LWT (will)', tasmota, 'tele/co2-lobby/LWT', true],
+    ['tasmota: own STATE', tasmota, 'tele/co2-lobby/STATE', true],
+    ['tasmota: own command result', tasmota, 'stat/co2-lobby/RESULT', true],
+    ["tasmota: another device's SENSOR", tasmota, 'tele/co2-hall/SENSOR', false],
+    ['tasmota: topic that extends its own', tasmota, 'tele/co2-lobbyX/SENSOR', false],
+    ['tasmota: its own commands', tasmota, 'cmnd/co2-lobby/POWER', false],
+    ['tasmota: Kanki reading under its name', tasmota, 'kanki/v1/sensors/co2-lobby/reading', false],
+    ['tasmota: .. level', tasmota, 'tele/co2-lobby/../co2-hall/SENSOR', false],
+    ['esphome: own CO₂ state', esphome, 'gym-co2/sensor/scd40_co2/state', true],
+    ['esphome: own status (will)', esphome, 'gym-co2/status', true],
+    ['esphome: another prefix', esphome, 'hall-co2/sensor/co2/state', false],
+    ['esphome: look-alike prefix', esphome, 'gym-co2x/status', false],
+    ['esphome: Home Assistant discovery', esphome, 'homeassistant/sensor/gym-co2/config', false],
+    ['esphome: prefix "kanki" cannot reach Kanki topics', kanki, 'kanki/v1/sensors/x/reading', false],
+    ['airgradient: own readings', airgradient, 'airgradient/readings/ecda3b1eaaaf', true],
+    ['airgradient: another serial', airgradient, 'airgradient/readings/ecda3b1e0000', false],
+    ['airgradient: below its readings', airgradient, 'airgradient/readings/ecda3b1eaaaf/x', false],
+    ['airgradient: Kanki reading under its serial', airgradient, 'kanki/v1/sensors/ecda3b1eaaaf/reading', false],
+  ])('publish %s', (_name, identity, topic, expected) => {
+    expect(mayPublish(identity, topic)).toBe(expected);
+  });
+
+  it.each<[string, Identity, string, boolean]>([
+    ['tasmota: its commands', tasmota, 'cmnd/co2-lobby/#', true],
+    ['tasmota: the group topic', tasmota, 'cmnd/tasmotas/#', false],
+    ['tasmota: all telemetry', tasmota, 'tele/+/SENSOR', false],
+    ['esphome: its own commands', esphome, 'gym-co2/switch/+/command', true],
+    ['esphome: every device', esphome, '+/sensor/+/state', false],
+    ['airgradient: anything', airgradient, 'airgradient/#', false],
+    ['native device: firmware topics', device, 'tele/+/SENSOR', false],
+  ])('subscribe %s', (_name, identity, filter, expected) => {
+    expect(maySubscribe(identity, filter)).toBe(expected);
+  });
+
+  it('delivers to a device only its own command topics, and firmware topics to the ingest', () => {
+    expect(mayReceive(tasmota, 'cmnd/co2-lobby/POWER')).toBe(true);
+    expect(mayReceive(tasmota, 'cmnd/co2-hall/POWER')).toBe(false);
+    expect(mayReceive(esphome, 'hall-co2/switch/fan/command')).toBe(false);
+    expect(mayReceive(airgradient, 'airgradient/readings/ecda3b1eaaaf')).toBe(false);
+    for (const topic of ['tele/co2-lobby/SENSOR', 'gym-co2/sensor/co2/state', 'airgradient/readings/ecda3b1eaaaf']) {
+      expect(mayReceive(ingest, topic)).toBe(true);
+      expect(mayReceive(reader, topic)).toBe(false);
+    }
+  });
+
+  it('keeps a native device off firmware topics named after it', () => {
+    expect(mayPublish(device, 'tele/nwo-1f-counter-01/SENSOR')).toBe(false);
+    expect(mayPublish(device, 'nwo-1f-counter-01/status')).toBe(false);
+  });
+});

@@ -31,6 +31,12 @@ export type DecodedReading = {
 export type DecodeResult =
   | DecodedReading
   | { type: 'status'; device: DeviceRef; online: boolean }
+  /**
+   * Understood and deliberately not a reading: firmware that publishes each quantity on its own
+   * topic (ESPHome) sends temperature and humidity apart from CO₂, and a device may carry sensors
+   * Kanki does not measure. Not an error, so not dead-lettered; the device still counts as seen.
+   */
+  | { type: 'ignored'; device: DeviceRef; detail: string }
   | { type: 'reject'; reason: RejectReason; detail: string; device?: DeviceRef };
 
 export interface Decoder {
