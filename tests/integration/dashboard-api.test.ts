@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { get } from '../helpers/dashboard-fixture.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -51,29 +52,6 @@ const sensorOf = (facility: string, room: string): string => {
 const reading = (facility: string, room: string, time: number, co2: number, extra: Partial<Reading> = {}): Reading => ({
   facility, room, sensor: sensorOf(facility, room), time, co2, quality: 'ok', ...extra,
 });
-
-type Reply = { status: number; headers: Record<string, string | string[] | undefined>; text: string; json: unknown };
-/** node:http rather than fetch: fetch normalises `..` and `%2E%2E` away before they reach the server. */
-function get(base: string, path: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path.startsWith('/') ? '' : '/'}`, { path, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 type RoomJson = { facility: string; room: string; co2: number | null; temperature: number | null; humidity: number | null; level: string; updatedAt: string | null; stale: boolean };
 type ReadingsJson = { facility: string; room: string; from: string; to: string; resolution: string; readings: { time: string; co2: number | null }[] };
