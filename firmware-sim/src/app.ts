@@ -1,12 +1,15 @@
 /**
- * The simulator: one device (MQTT connection) per native sensor of the registry, rooms stepped in
+ * The simulator: one device (MQTT connection) per sensor of the registry, each in the format its
+ * registry entry names (native, Tasmota, ESPHome, AirGradient: formats.ts), rooms stepped in
  * simulated time, readings published on each device's own schedule. Built without reading env or
  * argv (that is main.ts), so the all-in-one start script and the tests start it the same way.
  */
 import type { Logger } from '../../common/logger.ts';
-import { deviceKey, type Registry, type RoomEntry } from '../../common/registry.ts';
+import type { ReadingPayload } from '../../common/payloads.ts';
+import type { Registry, RoomEntry } from '../../common/registry.ts';
 import { loadSimSecrets, type SimConfig } from './config.ts';
 import { startDevice, type SimDevice } from './device.ts';
+import { availabilityOf, clientIdOf, encodeReading, simDeviceKey, simDeviceOf, type SimDeviceRef } from './formats.ts';
 import { createKeyedRandom, createRng } from './random.ts';
 import { createSimRoom, takeDueReadings, type SimRoom } from './room-sim.ts';
 import { createSimClock, resolveTimestampMode } from './sim-clock.ts';
@@ -52,10 +55,13 @@ export type Simulator = {
   readonly seed: number;
 };
 
-/** The native sensors of the registry in file order, each with its room; the first `limit` only. */
-export function selectSensors(registry: Registry, limit?: number): { sensorId: string; room: RoomEntry }[] {
+/**
+ * The sensors of the registry in file order, each with its room and the firmware it speaks; the
+ * first `limit` only. `sensorId` is the native id, or `{kind}:{id}` for a third-party device.
+ */
+export function selectSensors(registry: Registry, limit?: number): { sensorId: string; room: RoomEntry; device: SimDeviceRef }[] {
   const all = registry.rooms.flatMap((room) =>
-    room.sensors.map(deviceKey).filter((d) => d.kind === 'native').map((d) => ({ sensorId: d.id, room })),
+    room.sensors.map(simDeviceOf).map((device) => ({ sensorId: simDeviceKey(device), room, device })),
   );
   return limit === undefined ? all : all.slice(0, limit);
 }
@@ -81,15 +87,21 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
   const rooms: SimRoom[] = [...byRoom].map(([entry, ids]) =>
     createSimRoom(entry, ids, { seed: config.seed, startMs, intervalMs, sensorType: config.sensorType }, rand),
   );
-  const missingSecrets = secrets.size > 0 ? selected.filter((s) => !secrets.has(s.sensorId)).length : 0;
+  const missingSecrets = secrets.size > 0 ? selected.filter((s) => !secrets.has(s.device.id)).length : 0;
   if (missingSecrets > 0) log.warn({ missingSecrets }, 'some devices have no secret in the secrets file and connect without a password');
 
   const devices = new Map<string, SimDevice>();
-  for (const { sensorId } of selected) {
+  const deviceRefs = new Map<string, SimDeviceRef>();
+  for (const { sensorId, device } of selected) {
+    deviceRefs.set(sensorId, device);
     devices.set(sensorId, startDevice({
       sensorId,
       brokerUrl: config.broker,
-      password: secrets.get(sensorId),
+      // Third-party devices connect as their firmware does; the broker's ACL binds the username's topics.
+      clientId: clientIdOf(device),
+      username: device.id,
+      availability: availabilityOf(device),
+      password: secrets.get(device.id),
       bufferSize: config.buffer,
       reconnectMinMs: config.reconnectMin * 1000,
       reconnectMaxMs: config.reconnectMax * 1000,
@@ -101,14 +113,17 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
     devices: devices.size, rooms: rooms.length, seed: config.seed, speed: config.speed, interval: config.interval,
     start: new Date(startMs).toISOString(), timestamps: stamp ? 'device' : 'none', broker: config.broker,
   }, 'simulator started');
-  if (devices.size === 0) log.warn('the registry has no native sensors to simulate');
+  if (devices.size === 0) log.warn('the registry has no sensors to simulate');
 
   let finish: () => void = () => {};
   const done = new Promise<void>((resolve) => (finish = resolve));
   let stopped = false;
   // Tick a few times per reading interval (real time), at most 50 times a second.
   const tickMs = Math.min(1000, Math.max(20, intervalMs / config.speed / 4));
-  const emit = (sensorId: string, payload: object) => devices.get(sensorId)?.send(JSON.stringify(payload));
+  const emit = (sensorId: string, payload: ReadingPayload, atMs: number) => {
+    const device = deviceRefs.get(sensorId);
+    if (device) devices.get(sensorId)?.send(encodeReading(device, payload, atMs));
+  };
 
   function tick(): void {
     if (stopped) return;

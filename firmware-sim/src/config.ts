@@ -19,7 +19,7 @@ export type SimConfig = Readonly<{
   broker: string;
   /** Registry file whose sensors are simulated. */
   registry: string;
-  /** Simulate only the first N native sensors of the registry; undefined = all. */
+  /** Simulate only the first N sensors of the registry (any firmware, file order); undefined = all. */
   sensors: number | undefined;
   /** Simulated seconds between two readings of one device. */
   interval: number;
@@ -80,7 +80,7 @@ function simFlagsSchema(env: Record<string, string | undefined>) {
     registry: z.string().trim().min(1, 'must not be empty').default(d.registry)
       .describe('registry (YAML or JSON) whose sensors are simulated'),
     sensors: numberFlag({ int: true, min: 1, max: 1_000_000 }).optional()
-      .describe('simulate only the first N native sensors of the registry'),
+      .describe('simulate only the first N sensors of the registry (file order)'),
     interval: numberFlag({ min: 1, max: 86_400 }).default(60)
       .describe('simulated seconds between two readings of a device'),
     speed: numberFlag({ min: 0, max: 3600, minExclusive: true }).default(1)
@@ -158,8 +158,8 @@ export function formatSimHelp(env: Record<string, string | undefined> = {}): str
   return [
     'Usage: npm run sim -- [flags]        (or: npx tsx firmware-sim/src/main.ts [flags])',
     '',
-    'Simulates Kanki CO2 monitors: one MQTT connection per native sensor of the registry, each',
-    'publishing readings of a modelled room (occupancy, ventilation, sensor lag and noise).',
+    'Simulates Kanki CO2 monitors: one MQTT connection per sensor of the registry, each',
+    'in its firmware\'s format (Kanki, Tasmota, ESPHome, AirGradient), publishing readings of a modelled room (occupancy, ventilation, sensor lag and noise).',
     '',
     'Flags:',
     ...rows.map((r) => `  ${r.left.padEnd(width)}${r.right}`),

@@ -17,12 +17,18 @@
  */
 import { connect, type MqttClient } from 'mqtt';
 import type { Logger } from '../../common/logger.ts';
-import { buildSensorReadingTopic, buildSensorStatusTopic } from '../../common/topics.ts';
+import { buildSensorReadingTopic } from '../../common/topics.ts';
+import { availabilityOf, type Availability, type SimMessage } from './formats.ts';
 
 /** What a device needs to run. */
 export type DeviceOptions = {
   sensorId: string;
   brokerUrl: string;
+  /** MQTT client id and username (default: `sensorId`); third-party firmware has its own client ids. */
+  clientId?: string;
+  username?: string;
+  /** Availability topic and words (default: the Kanki status topic); null = none, no Last Will (AirGradient). */
+  availability?: Availability | null;
   /** MQTT password; omitted when the broker runs without authentication. */
   password?: string;
   /** Readings kept while offline. */
@@ -58,8 +64,12 @@ export type DeviceStats = {
 /** A running simulated device. */
 export type SimDevice = {
   readonly id: string;
-  /** Queues one reading (its JSON text) for delivery. */
-  send(json: string): void;
+  /**
+   * Queues one reading for delivery: its JSON text (sent on the Kanki reading topic), or the
+   * messages it makes in a third-party format (ESPHome: one per quantity). Buffer bounds,
+   * in-flight limits and counters are per reading.
+   */
+  send(reading: string | readonly SimMessage[]): void;
   stats(): DeviceStats;
   /** Flushes (for at most `timeoutMs`), publishes `offline`, disconnects cleanly. Idempotent. */
   close(timeoutMs?: number): Promise<void>;
@@ -77,11 +87,11 @@ export function backoffDelayMs(attempt: number, minMs: number, maxMs: number, ra
 
 /** Connects a device to the broker and returns it at once (connection and reconnects run in the background). */
 export function startDevice(o: DeviceOptions): SimDevice {
-  const statusTopic = buildSensorStatusTopic(o.sensorId);
+  const availability = o.availability === undefined ? availabilityOf({ kind: 'native', id: o.sensorId }) : o.availability;
   const readingTopic = buildSensorReadingTopic(o.sensorId);
   const maxInflight = o.maxInflight ?? 32;
   const log = o.logger.child({ sensor: o.sensorId });
-  const buffer: string[] = [];
+  const buffer: (readonly SimMessage[])[] = [];
   const counts = { published: 0, errors: 0, dropped: 0, connects: 0 };
   let inflight = 0;
   let attempt = 0;
@@ -93,40 +103,45 @@ export function startDevice(o: DeviceOptions): SimDevice {
   let onIdle: (() => void) | undefined;
 
   const client: MqttClient = connect(o.brokerUrl, {
-    clientId: o.sensorId,
-    username: o.sensorId,
+    clientId: o.clientId ?? o.sensorId,
+    username: o.username ?? o.sensorId,
     password: o.password,
     protocolVersion: 4, // MQTT 3.1.1: what aedes speaks and what most firmware uses
     clean: true,
     keepalive: 60,
     connectTimeout: o.connectTimeoutMs ?? 10_000,
     reconnectPeriod: 0, // we schedule reconnects ourselves, with backoff
-    will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
+    will: availability ? { topic: availability.topic, payload: Buffer.from(availability.offline), qos: 1, retain: true } : undefined,
   });
 
   const isIdle = () => buffer.length === 0 && inflight === 0;
 
-  function transmit(json: string): void {
+  function transmit(messages: readonly SimMessage[]): void {
     inflight++;
-    client.publish(readingTopic, json, { qos: 1, retain: false }, (err) => {
+    let pending = messages.length;
+    let failed: Error | undefined;
+    const done = (err?: Error) => {
+      failed ??= err;
+      if (--pending > 0) return;
       inflight--;
-      if (err) {
+      if (failed) {
         // At close a forced end fails what is still in flight; that is reported by close(), not an error.
         // Counted, and logged at debug only: a refused connection fails every in-flight reading at once.
         if (!closing) {
           counts.errors++;
-          log.debug({ reason: err.message }, 'publishing a reading failed');
+          log.debug({ reason: failed.message }, 'publishing a reading failed');
         }
       } else {
         counts.published++;
       }
       pump();
       if (isIdle()) onIdle?.();
-    });
+    };
+    for (const m of messages) client.publish(m.topic, m.payload, { qos: 1, retain: m.retain }, done);
   }
 
   function pump(): void {
-    while (client.connected && inflight < maxInflight && buffer.length > 0) transmit(buffer.shift() as string);
+    while (client.connected && inflight < maxInflight && buffer.length > 0) transmit(buffer.shift() as readonly SimMessage[]);
   }
 
   function scheduleReconnect(): void {
@@ -147,9 +162,11 @@ export function startDevice(o: DeviceOptions): SimDevice {
     else log.debug('connected');
     everConnected = true;
     outageLogged = false;
-    client.publish(statusTopic, 'online', { qos: 1, retain: true }, (err) => {
-      if (err && !closing) counts.errors++;
-    });
+    if (availability) {
+      client.publish(availability.topic, availability.online, { qos: 1, retain: true }, (err) => {
+        if (err && !closing) counts.errors++;
+      });
+    }
     pump();
   });
   client.on('close', () => {
@@ -171,13 +188,15 @@ export function startDevice(o: DeviceOptions): SimDevice {
     }
   });
 
-  function send(json: string): void {
+  function send(reading: string | readonly SimMessage[]): void {
+    const messages = typeof reading === 'string' ? [{ topic: readingTopic, payload: reading, retain: false }] : reading;
+    if (messages.length === 0) return;
     if (closing) {
       counts.dropped++;
       return;
     }
-    if (buffer.length === 0 && client.connected && inflight < maxInflight) transmit(json);
-    else if (buffer.length < o.bufferSize) buffer.push(json);
+    if (buffer.length === 0 && client.connected && inflight < maxInflight) transmit(messages);
+    else if (buffer.length < o.bufferSize) buffer.push(messages);
     else counts.dropped++;
   }
 
@@ -201,8 +220,10 @@ export function startDevice(o: DeviceOptions): SimDevice {
       await withTimeout(new Promise<void>((resolve) => (onIdle = resolve)), deadline - Date.now());
     }
     let clean = false;
-    if (client.connected) {
-      const offline = await withTimeout(client.publishAsync(statusTopic, 'offline', { qos: 1, retain: true }).then(() => 'ok' as const, () => 'failed' as const), deadline - Date.now());
+    if (client.connected && !availability) {
+      clean = (await withTimeout(client.endAsync(false).then(() => true, () => false), deadline - Date.now())) === true;
+    } else if (client.connected && availability) {
+      const offline = await withTimeout(client.publishAsync(availability.topic, availability.offline, { qos: 1, retain: true }).then(() => 'ok' as const, () => 'failed' as const), deadline - Date.now());
       // DISCONNECT makes the broker discard the Last Will, so our own `offline` is the only one.
       if (offline === 'ok') clean = (await withTimeout(client.endAsync(false).then(() => true, () => false), deadline - Date.now())) === true;
     }

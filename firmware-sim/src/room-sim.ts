@@ -112,21 +112,23 @@ export function takeReading(room: SimRoom, sensor: SimSensor, intervalMs: number
 
 /**
  * Takes every reading due before `untilMs` (inclusive) and `endMs` (exclusive), in time order
- * across the room's sensors, handing each to `emit`. Returns how many were taken.
+ * across the room's sensors, handing each to `emit` with the simulated time it was taken at.
+ * Returns how many were taken.
  */
 export function takeDueReadings(
   room: SimRoom,
   untilMs: number,
   endMs: number,
   o: { intervalMs: number; stamp: boolean; rand: KeyedRandom },
-  emit: (sensorId: string, payload: ReadingPayload) => void,
+  emit: (sensorId: string, payload: ReadingPayload, atMs: number) => void,
 ): number {
   let taken = 0;
   for (;;) {
     let due: SimSensor | undefined;
     for (const s of room.sensors) if (!due || s.nextAt < due.nextAt) due = s;
     if (!due || due.nextAt > untilMs || due.nextAt >= endMs) return taken;
-    emit(due.id, takeReading(room, due, o.intervalMs, o.rand, o.stamp));
+    const at = due.nextAt;
+    emit(due.id, takeReading(room, due, o.intervalMs, o.rand, o.stamp), at);
     taken++;
   }
 }
