@@ -153,6 +153,10 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       maxFutureSkewMs: config.INGEST_MAX_FUTURE_SKEW_S * 1000,
       maxPastMs: config.INGEST_MAX_PAST_HOURS * 3600_000,
       suspectAbovePpm: config.INGEST_SUSPECT_ABOVE_PPM,
+      quality: {
+        warmupMs: config.INGEST_WARMUP_SECONDS * 1000, stuckMs: config.INGEST_STUCK_MINUTES * 60_000,
+        jumpPpm: config.INGEST_JUMP_PPM, floorPpm: config.INGEST_FLOOR_PPM,
+      },
     },
     { registry, wal, rooms, alerts, metrics, deadLetters, now, storeDown: () => writer.storeDown, health: sensorHealth },
   );

@@ -23,6 +23,10 @@ export const IngestEnvSchema = StoreEnvSchema.extend({
   INGEST_MAX_FUTURE_SKEW_S: int(0, 86_400).default(120).describe('Device times further ahead are replaced by the receive time'),
   INGEST_MAX_PAST_HOURS: int(1, 87_600).default(144).describe('Device times further back are replaced by the receive time (keep below raw retention)'),
   INGEST_SUSPECT_ABOVE_PPM: int(1000, 40_000).default(10_000).describe('CO2 above this is stored flagged suspect-high'),
+  INGEST_WARMUP_SECONDS: int(0, 3600).default(180).describe('Readings within this long after a device comes online are flagged warmup (NDIR sensors read wrong until warm)'),
+  INGEST_STUCK_MINUTES: int(1, 1440).default(30).describe('The same value this long or longer is flagged stuck'),
+  INGEST_JUMP_PPM: int(100, 40_000).default(1000).describe('A reading this far from the previous one (within 5 min) is flagged jump'),
+  INGEST_FLOOR_PPM: int(0, 1000).default(380).describe('Readings below this (under outdoor air) are flagged below-floor: a bad automatic baseline correction'),
   STALE_AFTER_SECONDS: int(10, 86_400).default(300).describe('A room with no fresh reading for this long is "no data"'),
   ROOM_STATE_INTERVAL_MS: int(50, 600_000).default(5000).describe('A room\'s state is published at most once per this interval (a reading is published at once when the room was quiet longer)'),
   DEAD_LETTERS_PER_SECOND: int(0, 100_000).default(20).describe('Dead letters published per second at most (all are counted and filed)'),
@@ -88,5 +92,6 @@ export function alertEnvForSpeed(env: Record<string, string | undefined>, speed:
   scale('ALERT_VERIFY_SECONDS', 1);
   scale('ALERT_TICK_MS', 100);
   scale('STALE_AFTER_SECONDS', 10);
+  scale('INGEST_WARMUP_SECONDS', 0);
   return scaled;
 }

@@ -16,6 +16,7 @@ export function createIngestMetrics(options: { defaultMetrics?: boolean } = {}) 
     accepted: new Counter({ name: 'kanki_ingest_readings_accepted_total', help: 'Readings validated and appended to the write-ahead log', registers: [registry] }),
     stored: new Counter({ name: 'kanki_ingest_readings_stored_total', help: 'Readings acknowledged by the store', registers: [registry] }),
     rejected: new Counter({ name: 'kanki_ingest_messages_rejected_total', help: 'Messages set aside, by reason', labelNames: ['reason'], registers: [registry] }),
+    flagged: new Counter({ name: 'kanki_ingest_readings_flagged_total', help: 'Readings stored with a data-quality flag (not used for room values, rollups or alerts), by flag', labelNames: ['flag'], registers: [registry] }),
     duplicates: new Counter({ name: 'kanki_ingest_duplicates_total', help: 'Redelivered readings recognised by their seq and dropped', registers: [registry] }),
     timestampReplaced: new Counter({ name: 'kanki_ingest_timestamp_replaced_total', help: 'Readings whose implausible device time was replaced by the receive time', labelNames: ['why'], registers: [registry] }),
     statuses: new Counter({ name: 'kanki_ingest_status_messages_total', help: 'Device status messages', labelNames: ['status'], registers: [registry] }),

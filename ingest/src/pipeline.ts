@@ -10,6 +10,7 @@ import type { DeadLetters } from './dead-letters.ts';
 import { createDecoders, decodeMessage, type Decoder } from './decoders/index.ts';
 import type { DecodedReading } from './decoders/decoder.ts';
 import type { IngestMetrics } from './metrics.ts';
+import { DEFAULT_QUALITY, ReadingQuality, type QualityOptions } from './quality.ts';
 import type { RoomStateTracker } from './room-state.ts';
 import type { WriteAheadLog } from './wal.ts';
 import type { AlertService } from './alerts/alert-service.ts';
@@ -23,6 +24,8 @@ export type PipelineOptions = {
   maxPastMs: number;
   /** CO₂ above this is stored with the quality flag `suspect-high` (NDIR sensors rarely read true above 10,000 ppm indoors). */
   suspectAbovePpm: number;
+  /** Data-quality rules other than `suspectAbovePpm` (see quality.ts); defaults when absent. */
+  quality?: Partial<Omit<QualityOptions, 'suspectAbovePpm'>>;
 };
 
 export type MessageOutcome = 'accepted' | 'duplicate' | 'status' | 'ignored' | 'rejected';
@@ -32,6 +35,7 @@ const RECENT_SEQS = 64;
 export class MessagePipeline {
   private readonly seen = new Map<string, Map<number, number>>();
   private readonly decoders: readonly Decoder[];
+  private readonly quality: ReadingQuality;
 
   constructor(
     private readonly options: PipelineOptions,
@@ -51,6 +55,7 @@ export class MessagePipeline {
   ) {
     // The registry lets the ESPHome decoder honour explicit `objects` maps.
     this.decoders = deps.decoders ?? createDecoders({ registry: deps.registry, now: deps.now });
+    this.quality = new ReadingQuality({ ...DEFAULT_QUALITY, ...options.quality, suspectAbovePpm: options.suspectAbovePpm });
   }
 
   handle(topic: string, payload: Buffer): MessageOutcome {
@@ -76,6 +81,7 @@ export class MessagePipeline {
     if (decoded.type === 'status') {
       metrics.statuses.inc({ status: decoded.online ? 'online' : 'offline' });
       this.deps.rooms.setOnline(room, sensor, decoded.online);
+      if (decoded.online) this.quality.online(sensor, this.deps.now());
       this.deps.alerts?.onStatus(room, sensor, decoded.online);
       this.deps.health?.status(sensor, decoded.online, this.deps.now());
       return 'status';
@@ -96,8 +102,10 @@ export class MessagePipeline {
       sensor,
       time: this.decideTime(decoded, receivedAt),
       co2: decoded.co2,
-      quality: decoded.co2 > this.options.suspectAbovePpm ? 'suspect-high' : 'ok',
+      quality: 'ok',
     };
+    reading.quality = this.quality.assess(sensor, reading.co2, reading.time);
+    if (reading.quality !== 'ok') metrics.flagged.inc({ flag: reading.quality });
     if (decoded.temperature !== undefined) reading.temperature = decoded.temperature;
     if (decoded.humidity !== undefined) reading.humidity = decoded.humidity;
     this.deps.wal.append(reading);

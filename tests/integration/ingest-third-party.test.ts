@@ -47,7 +47,7 @@ describe('ingest with third-party firmware', () => {
     await store.init();
     cleanups.push(() => store.close());
     const ingest = await startIngest(
-      loadIngestConfig({ MQTT_URL: broker.url, DATA_DIR: dir.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1', INGEST_FLUSH_INTERVAL_MS: '50', ROOM_STATE_INTERVAL_MS: '50' }),
+      loadIngestConfig({ MQTT_URL: broker.url, DATA_DIR: dir.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1', INGEST_WARMUP_SECONDS: '0', INGEST_FLUSH_INTERVAL_MS: '50', ROOM_STATE_INTERVAL_MS: '50' }),
       { logger, registry, store },
     );
     cleanups.push(() => ingest.close());

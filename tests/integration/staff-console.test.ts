@@ -75,7 +75,7 @@ beforeAll(async () => {
   await storeRef.init();
   cleanups.push(() => storeRef.close());
   const config = loadIngestConfig({
-    MQTT_URL: broker.url, DATA_DIR: data.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1',
+    MQTT_URL: broker.url, DATA_DIR: data.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1', INGEST_WARMUP_SECONDS: '0',
     ALERT_SUSTAIN_SECONDS: '1', ALERT_WINDOW_SECONDS: '1', ALERT_TICK_MS: '100', STALE_AFTER_SECONDS: '30',
   });
   ingest = await startIngest(config, { logger, registry, store: storeRef, staff });

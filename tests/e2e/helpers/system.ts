@@ -110,7 +110,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     stops.push(() => broker.close());
     const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
 
-    const ingestConfig = loadIngestConfig({ ...env, MQTT_URL: mqttUrl, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1' });
+    // Like `npm start` with a fast simulator: device warm-up (3 min) divided by the speed.
+    const ingestConfig = loadIngestConfig({ INGEST_WARMUP_SECONDS: String(Math.round(180 / (options.speed ?? 60))), ...env, MQTT_URL: mqttUrl, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1' });
     const store = createStoreFromEnv(ingestConfig, { logger });
     await store.init();
     stops.push(() => store.close());

@@ -1,0 +1,74 @@
+/**
+ * Data quality of each reading: the sensor faults seen in the field (DESIGN.md, "CO₂ levels"),
+ * recognised from the sensor's own recent readings. A flagged reading is still stored — with its
+ * flag, so staff can see the fault — but it never moves a room's value, a rollup or an alert.
+ *
+ * | flag | rule | why |
+ * |---|---|---|
+ * | `suspect-high` | above `suspectAbovePpm` (10 000) | no occupied room gets there; a failing cell or a read error |
+ * | `warmup` | within `warmupMs` (3 min) of the device coming online | NDIR sensors read wrong until the lamp and cell are warm (MH-Z19: zeros and spikes) |
+ * | `jump` | more than `jumpPpm` (1000) from the sensor's previous reading, taken less than 5 min before | people cannot change a room's CO₂ by 1000 ppm in one sample; a glitch can |
+ * | `stuck` | the same value for `stuckMs` (30 min) or longer | real sensors read ±(10–30) ppm of noise; a frozen value is a hung sensor or firmware |
+ * | `below-floor` | below `floorPpm` (380) | outdoor air is ~420 ppm and no room is below it; values under it mean a bad automatic baseline correction (ABC) |
+ *
+ * One small record per sensor (bounded by the registry) and a few comparisons per reading.
+ */
+
+export type QualityOptions = {
+  suspectAbovePpm: number;
+  warmupMs: number;
+  jumpPpm: number;
+  stuckMs: number;
+  floorPpm: number;
+};
+
+export const DEFAULT_QUALITY: Omit<QualityOptions, 'suspectAbovePpm'> = Object.freeze({
+  warmupMs: 3 * 60_000, jumpPpm: 1000, stuckMs: 30 * 60_000, floorPpm: 380,
+});
+
+export const QUALITY_FLAGS = ['ok', 'suspect-high', 'warmup', 'jump', 'stuck', 'below-floor'] as const;
+export type QualityFlag = (typeof QUALITY_FLAGS)[number];
+
+/** A reading within this of the previous one is "the next sample" for the jump rule. */
+const JUMP_WINDOW_MS = 5 * 60_000;
+
+type SensorRecord = { onlineAt: number | null; lastCo2: number | null; lastTime: number; sameSince: number };
+
+export class ReadingQuality {
+  private readonly sensors = new Map<string, SensorRecord>();
+
+  constructor(private readonly options: QualityOptions) {}
+
+  /** The device said it is online (status topic or LWT cleared): a boot, warm-up starts. */
+  online(sensor: string, at: number): void {
+    const r = this.sensors.get(sensor);
+    if (r) r.onlineAt = at;
+    else this.sensors.set(sensor, { onlineAt: at, lastCo2: null, lastTime: 0, sameSince: at });
+  }
+
+  /** The flag of one reading (`time`: the reading's time). Updates the sensor's record. */
+  assess(sensor: string, co2: number, time: number): QualityFlag {
+    const o = this.options;
+    let r = this.sensors.get(sensor);
+    if (!r) {
+      r = { onlineAt: null, lastCo2: null, lastTime: 0, sameSince: time };
+      this.sensors.set(sensor, r);
+    }
+    const previous = r.lastCo2;
+    const previousTime = r.lastTime;
+    // Only readings in time order move the record: a late one must not reset the stuck clock or
+    // count as a jump against a newer reading.
+    const inOrder = previous === null || time > previousTime;
+    if (inOrder) {
+      if (previous !== co2) r.sameSince = time;
+      r.lastCo2 = co2;
+      r.lastTime = time;
+    }
+    if (co2 > o.suspectAbovePpm) return 'suspect-high';
+    if (r.onlineAt !== null && time >= r.onlineAt && time - r.onlineAt < o.warmupMs) return 'warmup';
+    if (inOrder && previous !== null && time - previousTime <= JUMP_WINDOW_MS && Math.abs(co2 - previous) > o.jumpPpm) return 'jump';
+    if (inOrder && previous === co2 && time - r.sameSince >= o.stuckMs) return 'stuck';
+    if (co2 < o.floorPpm) return 'below-floor';
+    return 'ok';
+  }
+}

@@ -1,0 +1,53 @@
+// Data-quality flags from a sensor's own recent readings (fake time, one reading a minute).
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_QUALITY, ReadingQuality } from '../../ingest/src/quality.ts';
+
+const MIN = 60_000;
+const q = () => new ReadingQuality({ ...DEFAULT_QUALITY, suspectAbovePpm: 10_000 });
+/** Flags of a series of one-minute readings starting at minute `from`. */
+const run = (quality: ReadingQuality, values: number[], from = 0, sensor = 's') => values.map((v, i) => quality.assess(sensor, v, (from + i) * MIN));
+
+describe('reading quality', () => {
+  it('an ordinary room with noise is ok', () => {
+    expect(new Set(run(q(), [612, 640, 655, 702, 731, 760, 812, 845, 880, 930, 1010, 1052]))).toEqual(new Set(['ok']));
+  });
+
+  it('flags the first 3 minutes after the device comes online (warm-up), then not', () => {
+    const quality = q();
+    quality.online('s', 0);
+    expect(run(quality, [0 + 500, 520, 540, 560, 580])).toEqual(['warmup', 'warmup', 'warmup', 'ok', 'ok']);
+  });
+
+  it('flags a single-sample jump of more than 1000 ppm, but not a rise that keeps going', () => {
+    expect(run(q(), [700, 2100, 2150, 2120])).toEqual(['ok', 'jump', 'ok', 'ok']);
+    expect(run(q(), [700, 1600, 2500])).toEqual(['ok', 'ok', 'ok']);
+    // After a gap of more than 5 minutes the previous reading is no longer "the previous sample".
+    const quality = q();
+    run(quality, [700]);
+    expect(run(quality, [2100], 10)).toEqual(['ok']);
+  });
+
+  it('flags a value frozen for 30 minutes (a hung sensor), and clears as soon as it moves', () => {
+    const flags = run(q(), [...Array(32).fill(815), 822]);
+    expect(flags.slice(0, 30).every((f) => f === 'ok')).toBe(true);
+    expect(flags.slice(30, 32)).toEqual(['stuck', 'stuck']);
+    expect(flags[32]).toBe('ok');
+  });
+
+  it('flags readings below outdoor air (a bad baseline correction) and above 10 000 ppm', () => {
+    expect(run(q(), [402, 379, 350, 10_500])).toEqual(['ok', 'below-floor', 'below-floor', 'suspect-high']);
+  });
+
+  it('a late reading neither resets the stuck clock nor counts as a jump', () => {
+    const quality = q();
+    run(quality, Array(20).fill(815));
+    expect(quality.assess('s', 2500, 5 * MIN)).toBe('ok');
+    expect(run(quality, Array(12).fill(815), 20).slice(-2)).toEqual(['stuck', 'stuck']);
+  });
+
+  it('keeps sensors apart', () => {
+    const quality = q();
+    run(quality, [700], 0, 'a');
+    expect(run(quality, [2000], 1, 'b')).toEqual(['ok']);
+  });
+});
