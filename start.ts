@@ -46,7 +46,10 @@ try {
   stops.push(() => broker.close());
   const mqttUrl = process.env.MQTT_URL ?? `mqtt://127.0.0.1:${broker.port}`;
   const simConfig = withSim ? parseSimArgs(['--broker', mqttUrl, ...simArgv], process.env) : undefined;
-  const ingestConfig = loadIngestConfig(alertEnvForSpeed({ ...ingestEnv, MQTT_URL: mqttUrl }, simConfig?.speed ?? 1));
+  // The simulated sensors are warm before their first reading (warm-up faults are not simulated
+  // yet): without this, every room would show "no data" for the first 3 minutes of a demo.
+  const warmup = simConfig && ingestEnv.INGEST_WARMUP_SECONDS === undefined ? { INGEST_WARMUP_SECONDS: '0' } : {};
+  const ingestConfig = loadIngestConfig(alertEnvForSpeed({ ...ingestEnv, ...warmup, MQTT_URL: mqttUrl }, simConfig?.speed ?? 1));
   if ((simConfig?.speed ?? 1) > 1) {
     logger.info({ sustainSeconds: ingestConfig.ALERT_SUSTAIN_SECONDS, windowSeconds: ingestConfig.ALERT_WINDOW_SECONDS, escalateSeconds: ingestConfig.ALERT_ESCALATE_AFTER_SECONDS }, `alert timings divided by the simulator's speed (${simConfig?.speed}×)`);
   }

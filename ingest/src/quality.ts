@@ -6,7 +6,7 @@
  * | flag | rule | why |
  * |---|---|---|
  * | `suspect-high` | above `suspectAbovePpm` (10 000) | no occupied room gets there; a failing cell or a read error |
- * | `warmup` | within `warmupMs` (3 min) of the device coming online | NDIR sensors read wrong until the lamp and cell are warm (MH-Z19: zeros and spikes) |
+ * | `warmup` | within `warmupMs` (3 min) of the device coming online after more than 10 min without a reading (a boot, not a reconnect) | NDIR sensors read wrong until the lamp and cell are warm (MH-Z19: zeros and spikes) |
  * | `jump` | more than `jumpPpm` (1000) from the sensor's previous reading, taken less than 5 min before | people cannot change a room's CO₂ by 1000 ppm in one sample; a glitch can |
  * | `stuck` | the same value for `stuckMs` (30 min) or longer | real sensors read ±(10–30) ppm of noise; a frozen value is a hung sensor or firmware |
  * | `below-floor` | below `floorPpm` (380) | outdoor air is ~420 ppm and no room is below it; values under it mean a bad automatic baseline correction (ABC) |
@@ -29,6 +29,8 @@ export const DEFAULT_QUALITY: Omit<QualityOptions, 'suspectAbovePpm'> = Object.f
 export const QUALITY_FLAGS = ['ok', 'suspect-high', 'warmup', 'jump', 'stuck', 'below-floor'] as const;
 export type QualityFlag = (typeof QUALITY_FLAGS)[number];
 
+/** An "online" this soon after the sensor's last reading is a reconnect, not a boot. */
+const RECONNECT_MS = 10 * 60_000;
 /** A reading within this of the previous one is "the next sample" for the jump rule. */
 const JUMP_WINDOW_MS = 5 * 60_000;
 
@@ -39,11 +41,15 @@ export class ReadingQuality {
 
   constructor(private readonly options: QualityOptions) {}
 
-  /** The device said it is online (status topic or LWT cleared): a boot, warm-up starts. */
+  /**
+   * The device said it is online (its status topic). Taken as a boot — warm-up starts — unless the
+   * sensor sent a reading in the last `RECONNECT_MS`: MQTT reconnects after a Wi-Fi blip announce
+   * "online" too, and a sensor that was measuring a minute ago is warm.
+   */
   online(sensor: string, at: number): void {
     const r = this.sensors.get(sensor);
-    if (r) r.onlineAt = at;
-    else this.sensors.set(sensor, { onlineAt: at, lastCo2: null, lastTime: 0, sameSince: at });
+    if (!r) this.sensors.set(sensor, { onlineAt: at, lastCo2: null, lastTime: 0, sameSince: at });
+    else if (r.lastCo2 === null || at - r.lastTime > RECONNECT_MS) r.onlineAt = at;
   }
 
   /** The flag of one reading (`time`: the reading's time). Updates the sensor's record. */

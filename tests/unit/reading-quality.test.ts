@@ -18,6 +18,15 @@ describe('reading quality', () => {
     expect(run(quality, [0 + 500, 520, 540, 560, 580])).toEqual(['warmup', 'warmup', 'warmup', 'ok', 'ok']);
   });
 
+  it('a reconnect (online again a minute after a reading) is not a boot; online after a long silence is', () => {
+    const quality = q();
+    run(quality, [600, 610]);
+    quality.online('s', 2 * MIN);
+    expect(run(quality, [620], 2)).toEqual(['ok']);
+    quality.online('s', 30 * MIN);
+    expect(run(quality, [640], 30)).toEqual(['warmup']);
+  });
+
   it('flags a single-sample jump of more than 1000 ppm, but not a rise that keeps going', () => {
     expect(run(q(), [700, 2100, 2150, 2120])).toEqual(['ok', 'jump', 'ok', 'ok']);
     expect(run(q(), [700, 1600, 2500])).toEqual(['ok', 'ok', 'ok']);
