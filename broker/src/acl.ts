@@ -10,10 +10,13 @@
  *   Tasmota `{topic}` publishes under `tele/{topic}/` and `stat/{topic}/`, reads `cmnd/{topic}/`;
  *   ESPHome `{prefix}` publishes and reads under `{prefix}/`; AirGradient `{serial}` publishes
  *   only `airgradient/readings/{serial}`.
- * - service role `ingest`: the trusted consumer; publishes under rooms/, alerts/, ingest/ and notify/.
+ * - service role `ingest`: the trusted consumer; publishes under rooms/, alerts/, ingest/ and notify/,
+ *   and its Home Assistant discovery configs `homeassistant/{component}/kanki_…/config` (only the
+ *   default prefix: a custom `HA_DISCOVERY_PREFIX` needs another broker or development mode).
  * - service role `reader` (dashboard): reads rooms/ and alerts/, publishes nothing.
  * - anonymous (development mode without a secrets file): anything except `$`-topics.
  */
+import { HA_DEFAULT_PREFIX, isKankiDiscoveryTopic } from '../../common/home-assistant-topics.ts';
 import {
   SENSOR_ID_PATTERN,
   TOPIC_ROOT,
@@ -150,7 +153,7 @@ export function mayPublish(identity: Identity, topic: string): boolean {
       );
     }
     case 'service':
-      return identity.role === 'ingest' && INGEST_PUBLISH_PREFIXES.some((p) => isTopicUnder(topic, p));
+      return identity.role === 'ingest' && (INGEST_PUBLISH_PREFIXES.some((p) => isTopicUnder(topic, p)) || isKankiDiscoveryTopic(topic, HA_DEFAULT_PREFIX));
   }
 }
 

@@ -17,6 +17,7 @@ import { AlertService } from './alerts/alert-service.ts';
 import { AlertRulesSchema } from './alerts/rules.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { DECODERS } from './decoders/index.ts';
+import { createHaDiscovery } from './home-assistant-publisher.ts';
 import { createIngestHttpApp, startIngestHttp } from './http.ts';
 import { resolveLinkSecret } from './ingest-files.ts';
 import { createLinkSigner } from './notify/links.ts';
@@ -211,7 +212,18 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
   };
   let held: (() => void) | null = null;
   let retryTimer: NodeJS.Timeout | undefined;
+  const haDiscovery = config.HA_DISCOVERY
+    ? createHaDiscovery(
+        { prefix: config.HA_DISCOVERY_PREFIX, expireAfterSeconds: config.STALE_AFTER_SECONDS * 2 },
+        { rooms: registry.rooms, client, logger: logger.child({ component: 'home-assistant' }) },
+      )
+    : undefined;
   const handleMessage = (packet: IPublishPacket, done: (err?: Error) => void) => {
+    // Home Assistant's birth message is not sensor data (it also matches ESPHome's `+/status`).
+    if (haDiscovery?.handle(packet.topic, packet.payload)) {
+      done();
+      return;
+    }
     const run = () => {
       try {
         pipeline.handle(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
@@ -255,6 +267,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       if (err) logger.error({ err }, 'subscribe failed');
       else if (granted?.some((g) => g.qos === 128)) logger.error({ granted }, 'the broker refused a subscription (check the ingest role in the broker ACL)');
     });
+    haDiscovery?.onConnect();
   });
   client.on('close', () => metrics.mqttConnected.set(0));
   client.on('error', (err) => logger.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'MQTT error'));

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { LogLevelSchema, NodeEnvSchema, PortSchema, parseConfig } from '../../common/config.ts';
 import { ConfigError } from '../../common/errors.ts';
+import { HA_DEFAULT_PREFIX, HA_PREFIX_PATTERN } from '../../common/home-assistant-topics.ts';
 import { StoreEnvSchema } from '../../common/store/store-config.ts';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -49,6 +50,10 @@ export const IngestEnvSchema = StoreEnvSchema.extend({
   NOTIFY_MAX_ATTEMPTS: int(1, 100).default(8).describe('Attempts per notification before it is recorded as failed'),
   NOTIFY_RETRY_BASE_MS: int(10, 3_600_000).default(2000).describe('First retry delay (doubles per attempt, up to 15 min)'),
   NOTIFY_CONCURRENCY: int(1, 100).default(2).describe('Concurrent sends per channel'),
+  HA_DISCOVERY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true')
+    .describe('Publish Home Assistant MQTT discovery configs so every room appears in Home Assistant as a device (see README "Home Assistant")'),
+  HA_DISCOVERY_PREFIX: z.string().regex(HA_PREFIX_PATTERN, 'topic levels of A-Z, a-z, 0-9, "_" and "-"').default(HA_DEFAULT_PREFIX)
+    .describe('Home Assistant\'s discovery prefix; the Kanki broker\'s ACL allows only the default'),
   INGEST_HTTP_PORT: PortSchema.default(9464).describe('Port of /metrics, /healthz, the staff API and the acknowledgement links'),
   INGEST_HTTP_HOST: z.string().default('0.0.0.0').describe('Address that port listens on'),
 });
