@@ -8,15 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../common/logger.ts';
 import { DeadLetterSchema, RoomStateSchema, type DeadLetter, type RoomState } from '../../common/payloads.ts';
 import { parseRegistry } from '../../common/registry.ts';
-import { DEFAULT_RETENTION } from '../../common/store/reading-store.ts';
-import { createSqliteStore } from '../../common/store/sqlite-store.ts';
 import { DEAD_LETTER_TOPIC, ROOM_STATE_FILTER, buildRoomStateTopic } from '../../common/topics.ts';
 import { startSimulator } from '../../firmware-sim/src/app.ts';
 import { parseSimArgs } from '../../firmware-sim/src/config.ts';
-import { startIngest } from '../../ingest/src/app.ts';
-import { loadIngestConfig } from '../../ingest/src/config.ts';
-import { connectClient, startTestBroker } from '../helpers/mqtt.ts';
-import { makeTempDir } from '../helpers/temp-dir.ts';
+import { connectClient } from '../helpers/mqtt.ts';
+import { startIngestFixture } from '../helpers/ingest-fixture.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const logger = createSilentLogger();
@@ -40,19 +36,7 @@ afterEach(async () => {
 
 describe('simulated third-party firmware through the ingest', () => {
   it('stores readings of a Tasmota, an ESPHome and an AirGradient device in their rooms', async () => {
-    const broker = await startTestBroker();
-    cleanups.push(() => broker.close());
-    const dir = makeTempDir();
-    cleanups.push(() => dir.remove());
-    const store = createSqliteStore({ file: `${dir.path}/kanki.sqlite`, retention: DEFAULT_RETENTION }, { logger });
-    await store.init();
-    cleanups.push(() => store.close());
-    const ingest = await startIngest(
-      loadIngestConfig({ MQTT_URL: broker.url, DATA_DIR: dir.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1', INGEST_FLUSH_INTERVAL_MS: '50', ROOM_STATE_INTERVAL_MS: '50' }),
-      { logger, registry, store },
-    );
-    cleanups.push(() => ingest.close());
-    await waitFor(async () => (await ingest.metrics.mqttConnected.get()).values[0]?.value === 1, 5000, 'ingest connected');
+    const { broker, store, ingest } = await startIngestFixture(registry, cleanups);
 
     const watcher = await connectClient(broker.url);
     cleanups.push(() => watcher.endAsync());
