@@ -4,6 +4,7 @@
  * `timetables.ts`; this module resolves a registry room into a profile (filling in volume and
  * capacity by kind when the registry has none) and turns the plan into mass-balance inputs.
  */
+import { holidayName } from '../../common/calendar.ts';
 import type { FacilityKind, RoomEntry } from '../../common/registry.ts';
 import { generationLps, type Activity, type PersonGroup } from './physics.ts';
 import type { KeyedRandom } from './random.ts';
@@ -127,6 +128,8 @@ export type LocalDay = {
   /** 1–12 and 1–31, for school holidays. */
   month: number;
   date: number;
+  /** A Japanese public holiday (祝日, 振替休日, 国民の休日): schools, offices and nurseries close. */
+  holiday: boolean;
 };
 
 /** The local (JST) day of a moment and the minute of that day (fractional). */
@@ -134,8 +137,9 @@ export function localTime(simTimeMs: number): { day: LocalDay; minute: number } 
   const local = simTimeMs + JST_OFFSET_MS;
   const d = new Date(local);
   const msOfDay = ((local % DAY_MS) + DAY_MS) % DAY_MS;
+  const key = d.toISOString().slice(0, 10);
   return {
-    day: { key: d.toISOString().slice(0, 10), weekday: d.getUTCDay(), month: d.getUTCMonth() + 1, date: d.getUTCDate() },
+    day: { key, weekday: d.getUTCDay(), month: d.getUTCMonth() + 1, date: d.getUTCDate(), holiday: holidayName(key) !== undefined },
     minute: msOfDay / 60_000,
   };
 }

@@ -43,12 +43,13 @@ const SCHOOL_TIMETABLES: Record<RoomProfile['schoolLevel'], { lessons: readonly 
   },
 };
 
-/** Summer, winter and spring breaks (approximate Yokohama dates); national holidays are not modelled yet. */
+/** Summer, winter and spring breaks (approximate Yokohama dates); public holidays are `day.holiday`. */
 function isSchoolBreak(day: LocalDay): boolean {
   const { month: m, date: d } = day;
   return (m === 7 && d >= 21) || m === 8 || (m === 12 && d >= 26) || (m === 1 && d <= 7) || (m === 3 && d >= 25) || (m === 4 && d <= 5);
 }
-const isWeekday = (day: LocalDay) => day.weekday >= 1 && day.weekday <= 5;
+/** Monday to Friday and not a public holiday: the days schools, ward offices and counters work. */
+const isWeekday = (day: LocalDay) => day.weekday >= 1 && day.weekday <= 5 && !day.holiday;
 const isSchoolDay = (day: LocalDay) => isWeekday(day) && !isSchoolBreak(day);
 /** Ward offices close for the New Year holidays (12/29–1/3). */
 const isYearEnd = (day: LocalDay) => (day.month === 12 && day.date >= 29) || (day.month === 1 && day.date <= 3);
@@ -153,7 +154,8 @@ function counterDay(p: RoomProfile, day: LocalDay, r: Draw): Segment[] {
 }
 
 function nurseryDay(p: RoomProfile, day: LocalDay, r: Draw): Segment[] {
-  if (day.weekday === 0 || isYearEnd(day)) return [];
+  // Public nurseries close on Sundays and public holidays (休日保育 is a separate service).
+  if (day.weekday === 0 || day.holiday || isYearEnd(day)) return [];
   // Saturday care is for working parents only: about a third of the children.
   const attendance = (day.weekday === 6 ? 0.3 : 0.85) + 0.15 * r('attendance');
   const staff = { count: Math.max(1, Math.ceil((p.capacity * attendance) / 6)), activity: 'light' as const };
@@ -177,7 +179,7 @@ function nurseryDay(p: RoomProfile, day: LocalDay, r: Draw): Segment[] {
 
 /** Performances of a hall, drawn per facility so that the auditorium and its lobby agree. */
 function hallEvents(p: RoomProfile, day: LocalDay, rand: KeyedRandom): { from: number; to: number; fill: number }[] {
-  const weekend = day.weekday === 0 || day.weekday === 6;
+  const weekend = day.weekday === 0 || day.weekday === 6 || day.holiday;
   const options: readonly [number, number, number][] = weekend
     ? [[hm(10), hm(12), 0.3], [hm(13, 30), hm(16), 0.7], [hm(18), hm(20, 30), 0.3]]
     : [[hm(13, 30), hm(16), 0.45], [hm(18, 30), hm(21), 0.35]];
@@ -247,7 +249,7 @@ export function buildDayPlan(p: RoomProfile, day: LocalDay, rand: KeyedRandom): 
     case 'office':
       return isWeekday(day) && !isYearEnd(day) ? bookedSlots(p, hourly(9, 17, [12]), r, { chance: 0.5, ach: 2 }) : [];
     case 'nursery':
-      return day.weekday === 0 ? [] : bookedSlots(p, [[hm(10), hm(11)], [hm(15), hm(16)]], r, { chance: 0.6, ach: 2 });
+      return day.weekday === 0 || day.holiday ? [] : bookedSlots(p, [[hm(10), hm(11)], [hm(15), hm(16)]], r, { chance: 0.6, ach: 2 });
     case 'hall':
       return bookedSlots(p, SLOTS_COMMUNITY, r, { chance: 0.5, ach: 2 });
     case 'other':

@@ -94,6 +94,9 @@ const registry = parseRegistry({
     { id: 'office', name: { ja: '区役所', en: 'Ward office' }, kind: 'office', rooms: [
       { id: 'counter', name: { ja: '窓口', en: 'Counter' }, sensors: ['cnt'] },
     ] },
+    { id: 'nursery', name: { ja: '保育園', en: 'Nursery' }, kind: 'nursery', rooms: [
+      { id: 'age-3', name: { ja: '3歳児室', en: 'Age 3' }, sensors: ['n3'] },
+    ] },
   ],
 });
 const classroom = registry.room('tobe', 'class-6-1') as RoomEntry;
@@ -126,6 +129,18 @@ describe('occupancy and ventilation', () => {
       for (const day of ['2026-11-28', '2026-11-29']) {
         for (let h = 0; h < 24; h++) expect(roomConditionsAt(p, jst(`${String(h).padStart(2, '0')}:30`, day), rand).occupants).toBe(0);
       }
+    }
+  });
+
+  it('closes schools, ward counters and nurseries on a public holiday that falls on a weekday', () => {
+    const rand = createKeyedRandom(7);
+    const nursery = registry.room('nursery', 'age-3') as RoomEntry;
+    expect(localTime(jst('10:00', '2026-11-23')).day.holiday).toBe(true); // 勤労感謝の日, a Monday
+    expect(localTime(jst('10:00', '2026-11-24')).day.holiday).toBe(false);
+    for (const room of [classroom, counter, nursery]) {
+      const p = resolveRoomProfile(room);
+      expect(roomConditionsAt(p, jst('10:00', '2026-11-23'), rand).occupants).toBe(0);
+      expect(roomConditionsAt(p, jst('10:00', '2026-11-24'), rand).occupants).toBeGreaterThan(0);
     }
   });
 
