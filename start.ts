@@ -45,7 +45,12 @@ try {
   const broker = await startBroker(brokerConfig, { logger });
   stops.push(() => broker.close());
   const mqttUrl = process.env.MQTT_URL ?? `mqtt://127.0.0.1:${broker.port}`;
-  const simConfig = withSim ? parseSimArgs(['--broker', mqttUrl, ...simArgv], process.env) : undefined;
+  // A faster-than-real demo without a --start shows a school day (08:00 JST of today or the next
+  // school day), so the classrooms fill whatever the hour `npm start -- --speed 60` is run at.
+  const fastDemo = withSim && parseSimArgs(['--broker', mqttUrl, ...simArgv], process.env).speed > 1;
+  const demoStart = fastDemo && !simArgv.some((a) => a === '--start' || a.startsWith('--start=')) ? ['--start', 'school-day'] : [];
+  const simConfig = withSim ? parseSimArgs(['--broker', mqttUrl, ...demoStart, ...simArgv], process.env) : undefined;
+  if (simConfig && demoStart.length > 0) logger.info({ simStart: new Date(simConfig.start ?? 0).toISOString() }, 'simulated time starts at 08:00 Japan time on a school day (set --start to choose)');
   // The simulated sensors are warm before their first reading (warm-up faults are not simulated
   // yet): without this, every room would show "no data" for the first 3 minutes of a demo.
   const warmup = simConfig && ingestEnv.INGEST_WARMUP_SECONDS === undefined ? { INGEST_WARMUP_SECONDS: '0' } : {};

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { LogLevelSchema } from '../../common/config.ts';
 import { ConfigError } from '../../common/errors.ts';
 import { SENSOR_TYPES, type SensorType } from './sensor-model.ts';
-import { TIMESTAMP_MODES, type TimestampMode } from './sim-clock.ts';
+import { schoolDayStartMs, TIMESTAMP_MODES, type TimestampMode } from './sim-clock.ts';
 
 /** The simulator's configuration, parsed once from the command line (and a few env defaults). */
 export type SimConfig = Readonly<{
@@ -72,7 +72,7 @@ const numberFlag = (o: { int?: boolean; min: number; max: number; minExclusive?:
 const LOG_LEVELS = LogLevelSchema.unwrap().options;
 
 /** The flag schema; env vars only supply defaults shared with the other deployables. */
-function simFlagsSchema(env: Record<string, string | undefined>) {
+function simFlagsSchema(env: Record<string, string | undefined>, realNowMs = Date.now()) {
   const d = envDefaults(env);
   return z.object({
     broker: z.url({ protocol: /^(mqtts?|wss?|tcp)$/, error: 'must be a broker URL such as mqtt://127.0.0.1:1883' }).default(d.broker)
@@ -87,8 +87,11 @@ function simFlagsSchema(env: Record<string, string | undefined>) {
       .describe('simulated time runs this many times faster than real time'),
     seed: numberFlag({ int: true, min: 0, max: 2 ** 32 - 1 }).default(() => randomInt(2 ** 32 - 1))
       .describe('seed of all random draws (same seed and --start = same readings)'),
-    start: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, e.g. 2026-11-24T08:30:00+09:00' }).transform((s) => Date.parse(s)).optional()
-      .describe('simulated start instant, e.g. 2026-11-24T08:30:00+09:00'),
+    start: z.union([
+      z.literal('school-day').transform(() => schoolDayStartMs(realNowMs)),
+      z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+    ], { error: 'must be "school-day" or an ISO 8601 time with a zone, e.g. 2026-11-24T08:30:00+09:00' }).optional()
+      .describe('simulated start instant, e.g. 2026-11-24T08:30:00+09:00; school-day = 08:00 JST of today or the next school day'),
     timestamps: z.enum(TIMESTAMP_MODES, { error: `must be one of ${TIMESTAMP_MODES.join(', ')}` }).default('auto')
       .describe('send device time in "ts": auto = only while simulated time tracks real time (speed 1, start now)'),
     secrets: z.string().trim().min(1, 'must not be empty').optional()
@@ -127,7 +130,7 @@ function flagHelp(env: Record<string, string | undefined>): Record<keyof SimConf
     interval: { value: '<seconds>', defaultText: '60' },
     speed: { value: '<factor>', defaultText: '1, at most 3600' },
     seed: { value: '<n>', defaultText: 'random, logged at start' },
-    start: { value: '<iso-time>', defaultText: 'now' },
+    start: { value: '<iso-time>|school-day', defaultText: 'now' },
     timestamps: { value: 'auto|device|none', defaultText: 'auto' },
     secrets: { value: '<file>', defaultText: 'none: connect without passwords' },
     duration: { value: '<seconds>', defaultText: 'run until stopped' },
@@ -173,8 +176,8 @@ export function formatSimHelp(env: Record<string, string | undefined> = {}): str
  * MQTT_URL, KANKI_REGISTRY, LOG_LEVEL. Throws `SimArgsError` listing every problem. `--help` is
  * accepted and ignored here: check `simHelpRequested` first.
  */
-export function parseSimArgs(argv: readonly string[], env: Record<string, string | undefined> = {}): SimConfig {
-  const schema = simFlagsSchema(env);
+export function parseSimArgs(argv: readonly string[], env: Record<string, string | undefined> = {}, realNowMs = Date.now()): SimConfig {
+  const schema = simFlagsSchema(env, realNowMs);
   const keys = Object.keys(schema.shape) as (keyof SimConfig)[];
   const byFlag = new Map(keys.map((key) => [toFlag(key).slice(2), key]));
   const options = Object.fromEntries([...byFlag.keys()].map((name) => [name, { type: 'string' as const }]));

@@ -12,6 +12,8 @@
  * with their receive time. `device` forces stamps (back-filling a past period at speed 1, or tests
  * that check buffered readings keep their times); `none` never sends them.
  */
+import { localTime } from './occupancy.ts';
+import { isSchoolDay } from './timetables.ts';
 
 /** A clock of simulated time. */
 export type SimClock = {
@@ -54,4 +56,24 @@ export const AUTO_TIMESTAMP_TOLERANCE_MS = 60_000;
 export function resolveTimestampMode(mode: TimestampMode, speed: number, startMs: number, realNowMs: number): 'device' | 'none' {
   if (mode !== 'auto') return mode;
   return speed === 1 && Math.abs(startMs - realNowMs) <= AUTO_TIMESTAMP_TOLERANCE_MS ? 'device' : 'none';
+}
+
+/** Simulated local day starts here on `--start school-day`: the pupils arrive from 08:00. */
+const SCHOOL_DAY_START = { hour: 8, minute: 0 };
+/** A school day is at most this many days away (the summer break is the longest gap). */
+const SCHOOL_DAY_SEARCH_DAYS = 60;
+
+/**
+ * 08:00 Japan time of today, when today is a school day, else of the next school day (weekdays
+ * outside public holidays and the school breaks: timetables.ts). `npm start -- --speed 60` starts
+ * there, so a demo shows a school day whatever the hour it is started at.
+ */
+export function schoolDayStartMs(realNowMs: number): number {
+  const today = localTime(realNowMs).day.key;
+  const midnightJst = Date.parse(`${today}T00:00:00+09:00`);
+  for (let i = 0; i <= SCHOOL_DAY_SEARCH_DAYS; i++) {
+    const at = midnightJst + i * 86_400_000 + (SCHOOL_DAY_START.hour * 60 + SCHOOL_DAY_START.minute) * 60_000;
+    if (isSchoolDay(localTime(at).day)) return at;
+  }
+  return midnightJst;
 }

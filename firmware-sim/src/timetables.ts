@@ -50,7 +50,8 @@ function isSchoolBreak(day: LocalDay): boolean {
 }
 /** Monday to Friday and not a public holiday: the days schools, ward offices and counters work. */
 const isWeekday = (day: LocalDay) => day.weekday >= 1 && day.weekday <= 5 && !day.holiday;
-const isSchoolDay = (day: LocalDay) => isWeekday(day) && !isSchoolBreak(day);
+/** A day with lessons: a working weekday outside the school breaks. */
+export const isSchoolDay = (day: LocalDay) => isWeekday(day) && !isSchoolBreak(day);
 /** Ward offices close for the New Year holidays (12/29–1/3). */
 const isYearEnd = (day: LocalDay) => (day.month === 12 && day.date >= 29) || (day.month === 1 && day.date <= 3);
 

@@ -57,7 +57,7 @@ describe('simulator flags', () => {
       '--sensors "0": must be at least 1',
       '--interval "1.5x": must be a number',
       '--timestamps "sometimes": must be one of auto, device, none',
-      expect.stringMatching(/^--start "yesterday": must be an ISO 8601 time/),
+      expect.stringMatching(/^--start "yesterday": must be "school-day" or an ISO 8601 time/),
       expect.stringMatching(/^--broker "http:\/\/x": must be a broker URL/),
       expect.stringMatching(/^--log-level "loud": must be one of fatal, error/),
     ]));
@@ -108,6 +108,27 @@ describe('simulated time and device timestamps', () => {
     expect(resolveTimestampMode('auto', 1, now - 86_400_000, now)).toBe('none'); // a day behind
     expect(resolveTimestampMode('device', 600, now, now)).toBe('device');
     expect(resolveTimestampMode('none', 1, now, now)).toBe('none');
+  });
+});
+
+describe('--start school-day', () => {
+  const at = (iso: string) => Date.parse(iso);
+  const start = (now: string) => new Date(parseSimArgs(['--start', 'school-day'], {}, at(now)).start ?? 0).toISOString();
+
+  it('starts at 08:00 Japan time of today on a school day, whatever the hour', () => {
+    expect(start('2026-11-24T12:30:00+09:00')).toBe('2026-11-23T23:00:00.000Z');
+    expect(start('2026-11-24T06:00:00+09:00')).toBe('2026-11-23T23:00:00.000Z');
+  });
+
+  it('skips weekends, public holidays and school breaks', () => {
+    // Sunday 22nd → Monday 23rd is 勤労感謝の日 → Tuesday 24th.
+    expect(start('2026-11-22T10:00:00+09:00')).toBe('2026-11-23T23:00:00.000Z');
+    // The winter break runs to 7 January: Friday 8 January 2027.
+    expect(start('2026-12-28T10:00:00+09:00')).toBe('2027-01-07T23:00:00.000Z');
+  });
+
+  it('names both accepted forms when the value is neither', () => {
+    expect(() => parseSimArgs(['--start', 'tomorrow'], {})).toThrow(/--start "tomorrow": must be "school-day" or an ISO 8601 time/);
   });
 });
 
