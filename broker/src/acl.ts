@@ -14,6 +14,9 @@
  *   and its Home Assistant discovery configs `homeassistant/{component}/kanki_…/config` (only the
  *   default prefix: a custom `HA_DISCOVERY_PREFIX` needs another broker or development mode).
  * - service role `reader` (dashboard): reads rooms/ and alerts/, publishes nothing.
+ * - service role `home-assistant` (an existing Home Assistant using Kanki's broker): reads the
+ *   discovery configs under `homeassistant/` and the room states they point at; publishes only its
+ *   birth and will on `homeassistant/status` (which makes the ingest republish the configs).
  * - anonymous (development mode without a secrets file): anything except `$`-topics.
  */
 import { HA_DEFAULT_PREFIX, isKankiDiscoveryTopic } from '../../common/home-assistant-topics.ts';
@@ -26,7 +29,7 @@ import {
 } from '../../common/topics.ts';
 
 /** The roles a service client can have in the secrets file. */
-export const SERVICE_ROLES = ['ingest', 'reader'] as const;
+export const SERVICE_ROLES = ['ingest', 'reader', 'home-assistant'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
 
 /** Device firmware families the broker knows the topics of (`native` = the Kanki contract). */
@@ -49,6 +52,15 @@ const INGEST_PREFIX = `${TOPIC_ROOT}/ingest/`;
 const NOTIFY_PREFIX = `${TOPIC_ROOT}/notify/`;
 const INGEST_PUBLISH_PREFIXES = [ROOMS_PREFIX, ALERTS_PREFIX, INGEST_PREFIX, NOTIFY_PREFIX];
 const READER_READ_PREFIXES = [ROOMS_PREFIX, ALERTS_PREFIX];
+/** Home Assistant's MQTT integration subscribes to its discovery prefix and the state topics. */
+const HOME_ASSISTANT_READ_PREFIXES = [`${HA_DEFAULT_PREFIX}/`, ROOMS_PREFIX];
+/** Home Assistant's birth and last-will topic (its MQTT integration's default). */
+const HOME_ASSISTANT_STATUS_TOPIC = `${HA_DEFAULT_PREFIX}/status`;
+
+/** The prefixes a service role may read. */
+function serviceReadPrefixes(role: ServiceRole): readonly string[] {
+  return role === 'home-assistant' ? HOME_ASSISTANT_READ_PREFIXES : READER_READ_PREFIXES;
+}
 
 // Longest topic we accept; MQTT allows 65535 bytes, nothing in Kanki needs more than a few dozen.
 const MAX_TOPIC_LENGTH = 512;
@@ -153,6 +165,7 @@ export function mayPublish(identity: Identity, topic: string): boolean {
       );
     }
     case 'service':
+      if (identity.role === 'home-assistant') return topic === HOME_ASSISTANT_STATUS_TOPIC;
       return identity.role === 'ingest' && (INGEST_PUBLISH_PREFIXES.some((p) => isTopicUnder(topic, p)) || isKankiDiscoveryTopic(topic, HA_DEFAULT_PREFIX));
   }
 }
@@ -176,7 +189,7 @@ export function maySubscribe(identity: Identity, filter: string): boolean {
         // a refused subscription into an error, so only broker-internal `$` topics are withheld.
         return !filter.startsWith('$');
       }
-      return READER_READ_PREFIXES.some((p) => isFilterUnder(filter, p));
+      return serviceReadPrefixes(identity.role).some((p) => isFilterUnder(filter, p));
   }
 }
 
@@ -197,7 +210,7 @@ export function mayReceive(identity: Identity, topic: string): boolean {
     }
     case 'service':
       if (topic.startsWith('$')) return false;
-      return identity.role === 'ingest' || READER_READ_PREFIXES.some((p) => topic.startsWith(p));
+      return identity.role === 'ingest' || serviceReadPrefixes(identity.role).some((p) => topic.startsWith(p));
   }
 }
 

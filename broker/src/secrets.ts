@@ -67,7 +67,7 @@ export const SecretsFileSchema = z
     services: z
       .record(
         NameSchema,
-        z.object({ secret: SecretSchema, role: z.enum(SERVICE_ROLES).describe('ingest | reader') }).strict(),
+        z.object({ secret: SecretSchema, role: z.enum(SERVICE_ROLES).describe('ingest | reader | home-assistant') }).strict(),
       )
       .nullish()
       .describe('service client name (= MQTT username) → secret and role'),

@@ -22,6 +22,7 @@ import { waitFor } from '../helpers/wait-for.ts';
 const registry = loadRegistryFile('config/registry.demo.yaml');
 const logger = createSilentLogger();
 const PASSWORD = 'ingest-secret-ha-0d8e4b2c91';
+const HA_PASSWORD = 'home-assistant-secret-7f3a9c1e52';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -33,7 +34,13 @@ describe('Home Assistant discovery', () => {
     const dir = makeTempDir();
     cleanups.push(() => dir.remove());
     const secretsFile = join(dir.path, 'secrets.yaml');
-    writeFileSync(secretsFile, `services:\n  kanki-ingest: { secret: "${await hashSecret(PASSWORD, { N: 1024, r: 8, p: 1 })}", role: ingest }\n`);
+    const hash = (secret: string) => hashSecret(secret, { N: 1024, r: 8, p: 1 });
+    writeFileSync(secretsFile, [
+      'services:',
+      `  kanki-ingest: { secret: "${await hash(PASSWORD)}", role: ingest }`,
+      `  home-assistant: { secret: "${await hash(HA_PASSWORD)}", role: home-assistant }`,
+      '',
+    ].join('\n'));
     chmodSync(secretsFile, 0o600);
     const broker = await startBroker(
       { port: 0, host: '127.0.0.1', secretsFile, nodeEnv: 'test', maxPacketBytes: 65_536, logLevel: 'silent' },
@@ -54,8 +61,11 @@ describe('Home Assistant discovery', () => {
     );
     cleanups.push(() => ingest.close());
 
-    // Home Assistant's side: it reads under its prefix (here with the ingest's own credentials).
-    const ha = await connectClient(url, { clientId: 'home-assistant', username: 'kanki-ingest', password: PASSWORD });
+    // Home Assistant's side, with its own broker user (role home-assistant) and its Last Will.
+    const ha = await connectClient(url, {
+      clientId: 'home-assistant', username: 'home-assistant', password: HA_PASSWORD,
+      will: { topic: buildHaStatusTopic('homeassistant'), payload: Buffer.from('offline'), qos: 1, retain: false },
+    });
     cleanups.push(() => ha.endAsync());
     // By topic: a config sent while we subscribe can arrive both live and as the retained copy.
     type Config = { state_topic: string; unique_id: string };
@@ -63,7 +73,11 @@ describe('Home Assistant discovery', () => {
     ha.on('message', (topic, payload) => {
       if (topic.endsWith('/config')) seen.set(topic, JSON.parse(payload.toString()) as Config);
     });
-    await ha.subscribeAsync('homeassistant/#', { qos: 1 });
+    const granted = await ha.subscribeAsync(['homeassistant/#', 'kanki/v1/rooms/+/+/state'], { qos: 1 });
+    expect(granted.map((g) => g.qos)).toEqual([1, 1]);
+    // Readings and alerts (staff detail) are not Home Assistant's to read.
+    await expect(ha.subscribeAsync('kanki/v1/sensors/#', { qos: 1 })).rejects.toThrow(/Subscribe error/);
+    await expect(ha.subscribeAsync('kanki/v1/alerts/#', { qos: 1 })).rejects.toThrow(/Subscribe error/);
 
     const expected = registry.rooms.length * 4;
     await waitFor(() => seen.size === expected, 10_000, 'a discovery config per room sensor');
@@ -77,7 +91,7 @@ describe('Home Assistant discovery', () => {
 
     // Home Assistant restarts and announces itself: every config is sent again.
     seen.clear();
-    broker.broker.publish({ cmd: 'publish', topic: buildHaStatusTopic('homeassistant'), payload: Buffer.from('online'), qos: 0, retain: false, dup: false }, () => {});
+    await ha.publishAsync(buildHaStatusTopic('homeassistant'), 'online', { qos: 1 });
     await waitFor(() => seen.size === expected, 10_000, 'the configs sent again');
     expect(new Set([...seen.values()].map((c) => c.unique_id)).size).toBe(expected);
     // The broker's ACL allowed all of it: the ingest was never disconnected for a refused publish.

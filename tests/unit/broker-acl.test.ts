@@ -5,6 +5,7 @@ import { isValidTopicFilter, mayPublish, mayReceive, maySubscribe, type Identity
 const device: Identity = { kind: 'device', id: 'nwo-1f-counter-01' };
 const ingest: Identity = { kind: 'service', name: 'kanki-ingest', role: 'ingest' };
 const reader: Identity = { kind: 'service', name: 'kanki-dashboard', role: 'reader' };
+const homeAssistant: Identity = { kind: 'service', name: 'home-assistant', role: 'home-assistant' };
 const anonymous: Identity = { kind: 'anonymous' };
 
 describe('mayPublish', () => {
@@ -45,6 +46,10 @@ describe('mayPublish', () => {
     ['ingest: discovery with an extra level', ingest, 'homeassistant/sensor/node/kanki_a_b_co2/config', false],
     ['reader: Home Assistant discovery config', reader, 'homeassistant/sensor/kanki_a_b_co2/config', false],
     ['reader: anything', reader, 'kanki/v1/rooms/nishi-ward-office/1f-counter/state', false],
+    ['home-assistant: its birth and will', homeAssistant, 'homeassistant/status', true],
+    ['home-assistant: a discovery config (would fake a device)', homeAssistant, 'homeassistant/sensor/kanki_a_b_co2/config', false],
+    ['home-assistant: a room state', homeAssistant, 'kanki/v1/rooms/a/b/state', false],
+    ['home-assistant: a reading', homeAssistant, 'kanki/v1/sensors/nwo-1f-counter-01/reading', false],
     ['anonymous: any normal topic', anonymous, 'tele/co2-lobby/SENSOR', true],
     ['anonymous: $SYS', anonymous, '$SYS/fake/new/clients', false],
     ['anonymous: wildcard', anonymous, 'kanki/v1/sensors/+/reading', false],
@@ -92,6 +97,11 @@ describe('maySubscribe', () => {
     ['reader: bare rooms level', reader, 'kanki/v1/rooms', false],
     ['reader: look-alike', reader, 'kanki/v1/roomsX/#', false],
     ['reader: dead letters', reader, 'kanki/v1/ingest/#', false],
+    ['home-assistant: discovery', homeAssistant, 'homeassistant/#', true],
+    ['home-assistant: room states', homeAssistant, 'kanki/v1/rooms/+/+/state', true],
+    ['home-assistant: alerts (staff-only detail)', homeAssistant, 'kanki/v1/alerts/#', false],
+    ['home-assistant: readings', homeAssistant, 'kanki/v1/sensors/+/reading', false],
+    ['home-assistant: everything', homeAssistant, '#', false],
     ['anonymous: anything', anonymous, '#', true],
     ['anonymous: malformed', anonymous, 'a/#/b', false],
   ])('%s', (_name, identity, filter, expected) => {
@@ -109,6 +119,10 @@ describe('mayReceive (checked on every delivery)', () => {
     ['reader: room state', reader, 'kanki/v1/rooms/a/b/state', true],
     ['reader: alert', reader, 'kanki/v1/alerts/a/b', true],
     ['reader: a reading', reader, 'kanki/v1/sensors/nwo-1f-counter-01/reading', false],
+    ['home-assistant: a discovery config', homeAssistant, 'homeassistant/sensor/kanki_a_b_co2/config', true],
+    ['home-assistant: room state', homeAssistant, 'kanki/v1/rooms/a/b/state', true],
+    ['home-assistant: an alert', homeAssistant, 'kanki/v1/alerts/a/b', false],
+    ['home-assistant: a dead letter', homeAssistant, 'kanki/v1/ingest/dead-letter', false],
   ])('%s', (_name, identity, topic, expected) => {
     expect(mayReceive(identity, topic)).toBe(expected);
   });
