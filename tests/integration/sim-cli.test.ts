@@ -74,6 +74,7 @@ describe('simulator command line without a terminal', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('kanki-sim  sim ');
     expect(run.stderr).toContain('\x1b[3F\x1b[0J'); // redrawn in place, three lines up
+    // eslint-disable-next-line no-control-regex
     expect(run.stderr).not.toMatch(/\x1b\[3[0-9]m/); // no colour: stderr is not a terminal
     expect(run.stdout).not.toMatch(ANSI);
     expect(jsonLines(run.stdout).find((l) => l.summary)?.summary).toMatchObject({ devices: 100 });
