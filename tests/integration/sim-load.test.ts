@@ -98,4 +98,20 @@ describe('load mode', () => {
     expect(stats.published).toBe(accepted);
     expect(stats.inflight).toBe(0);
   });
+
+  it('counts readings as dropped while the broker is down, reconnects every connection and goes on publishing', async () => {
+    let broker = await startTestBroker();
+    const port = broker.port;
+    cleanups.push(() => broker.close());
+    const sim = await startLoadSimulator(loadArgs(broker.url, ['--reconnect-min', '0.2']), { logger: createSilentLogger() });
+    cleanups.push(() => sim.close());
+    await waitFor(() => sim.stats().published > 1000, 10_000, 'readings published');
+    await broker.close();
+    await waitFor(() => sim.stats().connected === 0 && sim.stats().dropped > 200, 10_000, 'readings dropped while down');
+    const down = sim.stats();
+    broker = await startTestBroker(port);
+    await waitFor(() => sim.stats().connections?.up === 4 && sim.stats().published > down.published + 2000, 15_000, 'publishing again after the restart');
+    await sim.close();
+    expect(sim.stats()).toMatchObject({ reconnects: 4, inflight: 0 });
+  });
 });
