@@ -2,7 +2,7 @@
  * The root pino logger (created once, in each `main.ts`) and a rate-limited warning helper for
  * per-message problems, so a flood of bad input cannot flood the logs.
  */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -12,12 +12,14 @@ export const REDACT_PATHS = [
   'headers.authorization', 'channelAccessToken', '*.channelAccessToken', 'smtp.password', '*.smtp.password', 'config.influxPassword', 'config.liveMqttPassword', 'config.influxToken', 'config.mqttPassword', 'config.ingestToken',
 ];
 
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
-  return pino({
+/** `destination`: where the NDJSON lines go (default stdout); the simulator's live panel passes a wrapper. */
+export function createLogger(options: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger {
+  const opts = {
     name: options.name ?? 'kanki',
     level: options.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-  });
+  };
+  return options.destination ? pino(opts, options.destination) : pino(opts);
 }
 
 /** A logger that writes nothing (tests, benchmarks). */

@@ -32,6 +32,12 @@ export type SimStats = {
   inflight: number;
   /** Simulated time now (ISO 8601). */
   simTime: string;
+  /** Successful connections after the first, over all connections. */
+  reconnects?: number;
+  /** Acknowledged readings per firmware format (native, tasmota, esphome, airgradient). */
+  byFormat?: Record<string, number>;
+  /** Load mode: MQTT connections up, of all it opened. */
+  connections?: { up: number; total: number };
 };
 
 /** What the simulator needs from its caller. */
@@ -152,8 +158,13 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
 
   function stats(): SimStats {
     const s: SimStats = { devices: devices.size, connected: 0, published: 0, errors: 0, buffered: 0, dropped: 0, inflight: 0, simTime: new Date(Math.min(clock.now(), endMs)).toISOString() };
-    for (const d of devices.values()) {
+    let reconnects = 0;
+    const byFormat: Record<string, number> = {};
+    for (const [id, d] of devices) {
       const ds = d.stats();
+      reconnects += Math.max(0, ds.connects - 1);
+      const kind = deviceRefs.get(id)?.kind ?? 'native';
+      byFormat[kind] = (byFormat[kind] ?? 0) + ds.published;
       if (ds.connected) s.connected++;
       s.published += ds.published;
       s.errors += ds.errors;
@@ -161,7 +172,7 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
       s.dropped += ds.dropped;
       s.inflight += ds.inflight;
     }
-    return s;
+    return { ...s, reconnects, byFormat };
   }
 
   let closing: Promise<void> | undefined;

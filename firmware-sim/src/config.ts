@@ -44,7 +44,20 @@ export type SimConfig = Readonly<{
   reconnectMax: number;
   /** Sensor model of every device, or `mixed` (each device draws one from the seed). */
   sensorType: SensorType | 'mixed';
+  /** How progress is shown: a live panel on a terminal, JSON log lines, or nothing (see progress.ts). */
+  progress: ProgressMode;
+  /** Load mode: simulate this many synthetic sensors over a few shared connections; undefined = the registry's devices. */
+  load: number | undefined;
+  /** Load mode: MQTT connections the synthetic sensors share. */
+  connections: number;
+  /** Load mode: unacknowledged readings per connection at most (more due readings are counted as dropped). */
+  inflight: number;
 }>;
+
+/** `auto` = a live panel when stderr is a terminal, else JSON log lines. */
+export const PROGRESS_MODES = ['auto', 'tty', 'json', 'off'] as const;
+/** `--progress` value. */
+export type ProgressMode = (typeof PROGRESS_MODES)[number];
 
 /** Bad flags: `problems` lists every one; main exits with code 2 (usage error). */
 export class SimArgsError extends ConfigError {
@@ -108,6 +121,14 @@ function simFlagsSchema(env: Record<string, string | undefined>, realNowMs = Dat
       .describe('longest reconnect delay in real seconds'),
     sensorType: z.enum([...SENSOR_TYPES, 'mixed'], { error: `must be one of ${[...SENSOR_TYPES, 'mixed'].join(', ')}` }).default('mixed')
       .describe('sensor model of every device (accuracy, noise); mixed = drawn per device'),
+    progress: z.enum(PROGRESS_MODES, { error: `must be one of ${PROGRESS_MODES.join(', ')}` }).default('auto')
+      .describe('live panel on a terminal (tty), JSON progress log lines (json), or none (off); auto = tty when stderr is a terminal'),
+    load: numberFlag({ int: true, min: 1, max: 1_000_000 }).optional()
+      .describe('load mode: N synthetic native sensors (no registry) multiplexed over --connections; needs a broker without device authentication'),
+    connections: numberFlag({ int: true, min: 1, max: 1000 }).default(8)
+      .describe('load mode: MQTT connections shared by the synthetic sensors'),
+    inflight: numberFlag({ int: true, min: 1, max: 65_535 }).default(1000)
+      .describe('load mode: unacknowledged QoS 1 readings per connection; readings due beyond it are counted as dropped'),
   });
 }
 
@@ -139,6 +160,10 @@ function flagHelp(env: Record<string, string | undefined>): Record<keyof SimConf
     reconnectMin: { value: '<seconds>', defaultText: '1' },
     reconnectMax: { value: '<seconds>', defaultText: '60' },
     sensorType: { value: 'scd30|scd4x|s8|mixed', defaultText: 'mixed' },
+    progress: { value: 'auto|tty|json|off', defaultText: 'auto' },
+    load: { value: '<n>', defaultText: 'off: simulate the registry' },
+    connections: { value: '<k>', defaultText: '8' },
+    inflight: { value: '<n>', defaultText: '1000' },
   };
 }
 
@@ -163,6 +188,7 @@ export function formatSimHelp(env: Record<string, string | undefined> = {}): str
     '',
     'Simulates Kanki CO2 monitors: one MQTT connection per sensor of the registry, each',
     'in its firmware\'s format (Kanki, Tasmota, ESPHome, AirGradient), publishing readings of a modelled room (occupancy, ventilation, sensor lag and noise).',
+    'With --load N it is a load generator instead: N synthetic sensors over --connections shared connections.',
     '',
     'Flags:',
     ...rows.map((r) => `  ${r.left.padEnd(width)}${r.right}`),
@@ -203,14 +229,28 @@ export function parseSimArgs(argv: readonly string[], env: Record<string, string
   }
   // Optional flags become explicit `undefined`, so that the config object always has every key.
   const config: SimConfig | undefined = result.success
-    ? { sensors: undefined, start: undefined, secrets: undefined, duration: undefined, ...result.data }
+    ? { sensors: undefined, start: undefined, secrets: undefined, duration: undefined, load: undefined, ...result.data }
     : undefined;
   if (config && config.reconnectMin > config.reconnectMax) problems.push('--reconnect-min must not be larger than --reconnect-max');
   if (config && config.speed / config.interval > 100) {
     problems.push(`--speed ${config.speed} with --interval ${config.interval} makes ${Math.round(config.speed / config.interval)} readings per second per device; keep it at most 100 (raise --interval or lower --speed)`);
   }
+  if (config?.load !== undefined) problems.push(...loadModeConflicts(config, input));
   if (problems.length > 0 || !config) throw new SimArgsError(problems);
   return Object.freeze(config);
+}
+
+/**
+ * Flags that mean nothing in load mode are refused rather than ignored: a run that silently
+ * simulated something else than asked would give misleading figures.
+ */
+function loadModeConflicts(config: SimConfig, input: Partial<Record<keyof SimConfig, string>>): string[] {
+  const problems: string[] = [];
+  if (input.sensors !== undefined) problems.push('--sensors selects registry sensors; with --load the sensors are synthetic (drop one of them)');
+  if (input.registry !== undefined) problems.push('--registry is not read with --load (synthetic rooms)');
+  if (config.secrets !== undefined) problems.push('--secrets cannot be used with --load: the shared connections publish for many sensor ids, so the broker must run without device authentication');
+  if (config.load !== undefined && config.connections > config.load) problems.push(`--connections ${config.connections} is more than --load ${config.load} sensors`);
+  return problems;
 }
 
 /**

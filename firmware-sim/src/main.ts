@@ -5,11 +5,12 @@
 import { ConfigError } from '../../common/errors.ts';
 import { createLogger } from '../../common/logger.ts';
 import { loadRegistryFile } from '../../common/registry.ts';
-import { startSimulator } from './app.ts';
+import { startSimulator, type Simulator } from './app.ts';
 import { formatSimHelp, parseSimArgs, simHelpRequested, type SimConfig } from './config.ts';
-
-/** Real seconds between two progress lines. */
-const PROGRESS_EVERY_MS = 10_000;
+import { startLoadSimulator } from './load-mode.ts';
+import { colorWanted, resolveProgressMode } from './progress.ts';
+import { startProgressReporter } from './progress-reporter.ts';
+import { createTerminalPanel } from './terminal-panel.ts';
 /** A shutdown that takes longer than this is cut short. */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
@@ -27,24 +28,41 @@ try {
   process.exit(2);
 }
 
-const logger = createLogger({ level: config.logLevel, name: 'kanki-sim' });
+const progressMode = resolveProgressMode(config.progress, process.stderr.isTTY === true);
+// With the live panel on, log lines are written above it (terminal-panel.ts says why stdout/stderr).
+const panel = progressMode === 'tty' ? createTerminalPanel(process.stderr) : undefined;
+const logger = createLogger({
+  level: config.logLevel,
+  name: 'kanki-sim',
+  destination: panel ? { write: (line: string) => panel.writeAbove(process.stdout, line) } : undefined,
+});
 
 async function main(): Promise<void> {
-  let registry;
-  try {
-    registry = loadRegistryFile(config.registry);
-  } catch (err) {
-    logger.fatal({ err }, 'cannot load the registry');
-    process.exitCode = 2;
-    return;
+  let sim: Simulator;
+  if (config.load !== undefined) {
+    sim = await startLoadSimulator(config, { logger });
+  } else {
+    let registry;
+    try {
+      registry = loadRegistryFile(config.registry);
+    } catch (err) {
+      logger.fatal({ err }, 'cannot load the registry');
+      process.exitCode = 2;
+      return;
+    }
+    sim = await startSimulator(config, { logger, registry });
   }
-  const sim = await startSimulator(config, { logger, registry });
 
-  // This ref'd timer is also what keeps the process alive: every other timer is unref'd.
-  const progress = setInterval(() => {
-    const s = sim.stats();
-    logger.info(s, `sim ${s.simTime} | ${s.connected}/${s.devices} connected | ${s.published} published | ${s.buffered} buffered | ${s.dropped} dropped | ${s.errors} errors`);
-  }, PROGRESS_EVERY_MS);
+  // The reporter's ref'd timer is also what keeps the process alive: every other timer is unref'd.
+  const progress = startProgressReporter({
+    mode: progressMode,
+    stats: sim.stats,
+    logger,
+    panel,
+    color: colorWanted(process.env, process.stderr.isTTY === true),
+    // The table only for a person at a terminal; otherwise one JSON `summary` log line.
+    tableOut: progressMode === 'tty' && process.stdout.isTTY ? process.stdout : undefined,
+  });
 
   let stopping = false;
   const stop = async (reason: string) => {
@@ -54,13 +72,13 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ reason }, 'stopping');
-    clearInterval(progress);
     const force = setTimeout(() => {
       logger.error('shutdown timed out; exiting');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS);
     force.unref();
     await sim.close();
+    progress.finish();
     logger.flush();
     process.exit(0);
   };
