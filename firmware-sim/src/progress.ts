@@ -95,7 +95,8 @@ export function formatExtraCounters(stats: Record<string, unknown>): string[] {
 
 /** The live panel's lines; `width` is the terminal's, so that no line wraps and breaks the redraw. */
 export function formatProgressPanel(stats: SimStats, o: { ratePerSecond: number; realElapsedMs: number; color: boolean; width: number }): string[] {
-  const simTime = stats.simTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  // The simulated facilities are in Japan and their timetables run on Japan time: show that clock.
+  const simTime = formatJst(stats.simTime);
   const first: Segment[] = [['kanki-sim', 'bold'], ['  sim ', 'dim'], [simTime, 'plain'], ['  real ', 'dim'], [formatDuration(o.realElapsedMs), 'plain']];
   if (stats.connections) first.push(['  connections ', 'dim'], [`${stats.connections.up}/${stats.connections.total}`, stats.connections.up < stats.connections.total ? 'yellow' : 'plain']);
   const allUp = stats.connected === stats.devices;
@@ -184,4 +185,15 @@ export function formatSummaryTable(s: SimSummary): string {
     rule,
     '',
   ].join('\n');
+}
+
+const JST_OFFSET_MS = 9 * 3_600_000;
+
+/** `2026-11-24T00:45:51.000Z` → `Tue 2026-11-24 09:45:51 JST`. */
+export function formatJst(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return iso;
+  const local = new Date(ms + JST_OFFSET_MS);
+  const weekday = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][local.getUTCDay()];
+  return `${weekday} ${local.toISOString().slice(0, 19).replace('T', ' ')} JST`;
 }

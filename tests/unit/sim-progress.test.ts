@@ -19,7 +19,7 @@ describe('progress panel', () => {
     const lines = formatProgressPanel(base, { ratePerSecond: 9876.4, realElapsedMs: 83_000, color: false, width: 200 });
     const text = lines.join('\n');
     expect(text).not.toMatch(ANSI);
-    expect(text).toContain('2026-11-24 01:00:00Z');
+    expect(text).toContain('Tue 2026-11-24 10:00:00 JST');
     expect(text).toContain('real 1m 23s');
     expect(text).toContain('connections 6/8');
     expect(text).toContain('75,000/100,000 connected');
