@@ -10,6 +10,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { LogLevelSchema } from '../../common/config.ts';
 import { ConfigError } from '../../common/errors.ts';
+import { FaultListSchema, type FaultPlan } from './fault-plan.ts';
 import { SENSOR_TYPES, type SensorType } from './sensor-model.ts';
 import { TIMESTAMP_MODES, type TimestampMode } from './sim-clock.ts';
 
@@ -44,6 +45,8 @@ export type SimConfig = Readonly<{
   reconnectMax: number;
   /** Sensor model of every device, or `mixed` (each device draws one from the seed). */
   sensorType: SensorType | 'mixed';
+  /** Faults the devices show and how often (fault-plan.ts); empty = healthy devices. */
+  faults: FaultPlan;
 }>;
 
 /** Bad flags: `problems` lists every one; main exits with code 2 (usage error). */
@@ -105,6 +108,8 @@ function simFlagsSchema(env: Record<string, string | undefined>) {
       .describe('longest reconnect delay in real seconds'),
     sensorType: z.enum([...SENSOR_TYPES, 'mixed'], { error: `must be one of ${[...SENSOR_TYPES, 'mixed'].join(', ')}` }).default('mixed')
       .describe('sensor model of every device (accuracy, noise); mixed = drawn per device'),
+    faults: FaultListSchema.default({})
+      .describe('faults to inject: kind=rate[/h][:arg],... or all (demo rates); kinds and units in firmware-sim/README.md "Faults"'),
   });
 }
 
@@ -136,6 +141,7 @@ function flagHelp(env: Record<string, string | undefined>): Record<keyof SimConf
     reconnectMin: { value: '<seconds>', defaultText: '1' },
     reconnectMax: { value: '<seconds>', defaultText: '60' },
     sensorType: { value: 'scd30|scd4x|s8|mixed', defaultText: 'mixed' },
+    faults: { value: '<list>', defaultText: 'none, e.g. spike=0.01,stuck=0.5/h:45m,dropout=1/h' },
   };
 }
 

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   // This ref'd timer is also what keeps the process alive: every other timer is unref'd.
   const progress = setInterval(() => {
     const s = sim.stats();
-    logger.info(s, `sim ${s.simTime} | ${s.connected}/${s.devices} connected | ${s.published} published | ${s.buffered} buffered | ${s.dropped} dropped | ${s.errors} errors`);
+    logger.info(s, `sim ${s.simTime} | ${s.connected}/${s.devices} connected | ${s.published} published | ${s.buffered} buffered | ${s.dropped} dropped | ${s.errors} errors${s.faults ? ` | faults ${Object.entries(s.faults).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`);
   }, PROGRESS_EVERY_MS);
 
   let stopping = false;
