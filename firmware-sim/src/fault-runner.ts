@@ -86,7 +86,7 @@ export function createFaultRunner(o: FaultRunnerOptions): FaultRunner {
   }
 
   function tick(simNowMs: number): void {
-    const storms = stormsBetween(o.plan, o.seed, stormsUpTo, simNowMs);
+    const storms = stormsBetween(o.plan, o.seed, o.startMs, stormsUpTo, simNowMs);
     stormsUpTo = Math.max(stormsUpTo, simNowMs);
     const spec = o.plan.storm;
     if (!spec) return;

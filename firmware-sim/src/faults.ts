@@ -160,16 +160,16 @@ export function createDeviceFaults(plan: FaultPlan, o: { seed: number; sensorId:
 
 /**
  * Storm instants between two simulated times: one keyed draw per simulated minute of the whole
- * fleet, so storms fall on the same minutes whatever the real tick rate. Returns the minute starts
- * in `(fromMs, toMs]`.
+ * fleet (counted from the start, so a seed gives the same storms whatever `--start`), so storms
+ * fall on the same minutes whatever the real tick rate. Returns the minute starts in `(fromMs, toMs]`.
  */
-export function stormsBetween(plan: FaultPlan, seed: number, fromMs: number, toMs: number): number[] {
+export function stormsBetween(plan: FaultPlan, seed: number, startMs: number, fromMs: number, toMs: number): number[] {
   const spec = plan.storm;
   if (!spec) return [];
   const p = episodeProbability(spec.rate, 60_000);
   const out: number[] = [];
-  for (let m = Math.floor(fromMs / 60_000) + 1; m * 60_000 <= toMs; m++) {
-    if (createRng(seed, `fault|storm|${m}`)() < p) out.push(m * 60_000);
+  for (let m = Math.floor((fromMs - startMs) / 60_000) + 1; startMs + m * 60_000 <= toMs; m++) {
+    if (createRng(seed, `fault|storm|${m}`)() < p) out.push(startMs + m * 60_000);
   }
   return out;
 }

@@ -163,9 +163,11 @@ describe('fault model', () => {
 
   it('places fleet-wide storms on simulated minutes, the same however the span is cut', () => {
     const plan: FaultPlan = { storm: { rate: 6, arg: 2 * MIN } };
-    const whole = stormsBetween(plan, 5, START, START + 100 * 3_600_000);
-    const pieces = [0, 1, 2, 3].flatMap((k) => stormsBetween(plan, 5, START + k * 25 * 3_600_000, START + (k + 1) * 25 * 3_600_000));
+    const whole = stormsBetween(plan, 5, START, START, START + 100 * 3_600_000);
+    const pieces = [0, 1, 2, 3].flatMap((k) => stormsBetween(plan, 5, START, START + k * 25 * 3_600_000, START + (k + 1) * 25 * 3_600_000));
     expect(pieces).toEqual(whole);
+    // Counted from the start: another --start moves them along with it.
+    expect(stormsBetween(plan, 5, START + 7 * MIN, START + 7 * MIN, START + 7 * MIN + 100 * 3_600_000)).toEqual(whole.map((t) => t + 7 * MIN));
     expect(whole.length).toBeGreaterThan(600 * 0.85);
     expect(whole.length).toBeLessThan(600 * 1.15);
   });
