@@ -9,6 +9,7 @@ import type { ReadingPayload } from '../../common/payloads.ts';
 import type { Registry, RoomEntry } from '../../common/registry.ts';
 import { loadSimSecrets, type SimConfig } from './config.ts';
 import { startDevice, type SimDevice } from './device.ts';
+import { createFaultRunner, type FaultCounts, type FaultEvent, type FaultRunner } from './fault-runner.ts';
 import { availabilityOf, clientIdOf, encodeReading, simDeviceKey, simDeviceOf, type SimDeviceRef } from './formats.ts';
 import { createKeyedRandom, createRng } from './random.ts';
 import { createSimRoom, takeDueReadings, type SimRoom } from './room-sim.ts';
@@ -38,6 +39,8 @@ export type SimStats = {
   byFormat?: Record<string, number>;
   /** Load mode: MQTT connections up, of all it opened. */
   connections?: { up: number; total: number };
+  /** Faults injected so far, by kind (only with `--faults`; see fault-runner.ts for the units). */
+  faults?: FaultCounts;
 };
 
 /** What the simulator needs from its caller. */
@@ -48,6 +51,8 @@ export type SimDeps = {
   secrets?: ReadonlyMap<string, string>;
   /** Real clock, injectable for tests. */
   realNow?: () => number;
+  /** Told of every injected fault (tests; `--faults` only). */
+  onFault?: (e: FaultEvent) => void;
 };
 
 /** A running simulator. */
@@ -126,9 +131,18 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
   let stopped = false;
   // Tick a few times per reading interval (real time), at most 50 times a second.
   const tickMs = Math.min(1000, Math.max(20, intervalMs / config.speed / 4));
+  const faults: FaultRunner | undefined = Object.keys(config.faults).length === 0 ? undefined : createFaultRunner({
+    plan: config.faults, seed: config.seed, startMs, intervalMs, speed: config.speed, holdLimit: config.buffer, onFault: deps.onFault,
+    devices: new Map([...devices].flatMap(([id, device]) => {
+      const ref = deviceRefs.get(id);
+      return ref ? [[id, { device, ref }] as const] : [];
+    })),
+  });
+  if (faults) log.info({ faults: config.faults }, 'fault injection on');
   const emit = (sensorId: string, payload: ReadingPayload, atMs: number) => {
     const device = deviceRefs.get(sensorId);
-    if (device) devices.get(sensorId)?.send(encodeReading(device, payload, atMs));
+    if (faults) faults.emit(sensorId, payload, atMs);
+    else if (device) devices.get(sensorId)?.send(encodeReading(device, payload, atMs));
   };
 
   function tick(): void {
@@ -136,6 +150,7 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
     const now = clock.now();
     try {
       for (const room of rooms) takeDueReadings(room, now, endMs, { intervalMs, stamp, rand }, emit);
+      faults?.tick(Math.min(now, endMs));
     } catch (err) {
       // A bug in the model must not kill the process silently between ticks: log it and stop.
       log.error({ err }, 'simulation step failed; stopping');
@@ -172,6 +187,7 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
       s.dropped += ds.dropped;
       s.inflight += ds.inflight;
     }
+    if (faults) s.faults = faults.counts();
     return { ...s, reconnects, byFormat };
   }
 
@@ -183,6 +199,7 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
     close() {
       closing ??= (async () => {
         stop();
+        faults?.releaseAll();
         await Promise.all([...devices.values()].map((d) => d.close(CLOSE_TIMEOUT_MS)));
         log.info(stats(), 'simulator stopped');
       })();

@@ -10,6 +10,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { LogLevelSchema } from '../../common/config.ts';
 import { ConfigError } from '../../common/errors.ts';
+import { FaultListSchema, type FaultPlan } from './fault-plan.ts';
 import { SENSOR_TYPES, type SensorType } from './sensor-model.ts';
 import { schoolDayStartMs, TIMESTAMP_MODES, type TimestampMode } from './sim-clock.ts';
 
@@ -52,6 +53,8 @@ export type SimConfig = Readonly<{
   connections: number;
   /** Load mode: unacknowledged readings per connection at most (more due readings are counted as dropped). */
   inflight: number;
+  /** Faults the devices show and how often (fault-plan.ts); empty = healthy devices. */
+  faults: FaultPlan;
 }>;
 
 /** `auto` = a live panel when stderr is a terminal, else JSON log lines. */
@@ -129,6 +132,8 @@ function simFlagsSchema(env: Record<string, string | undefined>, realNowMs = Dat
       .describe('load mode: MQTT connections shared by the synthetic sensors'),
     inflight: numberFlag({ int: true, min: 1, max: 65_535 }).default(1000)
       .describe('load mode: unacknowledged QoS 1 readings per connection; readings due beyond it are counted as dropped'),
+    faults: FaultListSchema.default({})
+      .describe('faults to inject: kind=rate[/h][:arg],... or all (demo rates); kinds and units in firmware-sim/README.md "Faults"'),
   });
 }
 
@@ -164,6 +169,7 @@ function flagHelp(env: Record<string, string | undefined>): Record<keyof SimConf
     load: { value: '<n>', defaultText: 'off: simulate the registry' },
     connections: { value: '<k>', defaultText: '8' },
     inflight: { value: '<n>', defaultText: '1000' },
+    faults: { value: '<list>', defaultText: 'none, e.g. spike=0.01,stuck=0.5/h:45m,dropout=1/h' },
   };
 }
 
@@ -249,6 +255,7 @@ function loadModeConflicts(config: SimConfig, input: Partial<Record<keyof SimCon
   if (input.sensors !== undefined) problems.push('--sensors selects registry sensors; with --load the sensors are synthetic (drop one of them)');
   if (input.registry !== undefined) problems.push('--registry is not read with --load (synthetic rooms)');
   if (config.secrets !== undefined) problems.push('--secrets cannot be used with --load: the shared connections publish for many sensor ids, so the broker must run without device authentication');
+  if (input.faults !== undefined) problems.push('--faults applies to registry devices; the load mode has no faults yet (drop one of them)');
   if (config.load !== undefined && config.connections > config.load) problems.push(`--connections ${config.connections} is more than --load ${config.load} sensors`);
   return problems;
 }

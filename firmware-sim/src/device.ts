@@ -70,6 +70,13 @@ export type SimDevice = {
    * in-flight limits and counters are per reading.
    */
   send(reading: string | readonly SimMessage[]): void;
+  /**
+   * Cuts the connection as a Wi-Fi loss does — the socket just goes, no DISCONNECT, so the broker
+   * publishes the Last Will — and stays away for at least `forMs` (real ms) before reconnecting
+   * with the usual backoff. Readings keep buffering meanwhile and go out on reconnect. For the
+   * drop-out and reconnect-storm faults.
+   */
+  dropConnection(forMs: number): void;
   stats(): DeviceStats;
   /** Flushes (for at most `timeoutMs`), publishes `offline`, disconnects cleanly. Idempotent. */
   close(timeoutMs?: number): Promise<void>;
@@ -99,6 +106,8 @@ export function startDevice(o: DeviceOptions): SimDevice {
   let everConnected = false;
   let outageLogged = false;
   let reconnectTimer: NodeJS.Timeout | undefined;
+  /** Real time before which the device does not reconnect (a simulated drop-out). */
+  let awayUntil = 0;
   let closed: Promise<void> | undefined;
   let onIdle: (() => void) | undefined;
 
@@ -146,7 +155,7 @@ export function startDevice(o: DeviceOptions): SimDevice {
 
   function scheduleReconnect(): void {
     if (closing || reconnectTimer) return;
-    const delay = backoffDelayMs(attempt++, o.reconnectMinMs, o.reconnectMaxMs, o.random);
+    const delay = Math.max(backoffDelayMs(attempt++, o.reconnectMinMs, o.reconnectMaxMs, o.random), awayUntil - Date.now());
     log.debug({ delayMs: Math.round(delay), attempt }, 'reconnecting later');
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined;
@@ -200,6 +209,17 @@ export function startDevice(o: DeviceOptions): SimDevice {
     else counts.dropped++;
   }
 
+  function dropConnection(forMs: number): void {
+    if (closing) return;
+    awayUntil = Math.max(awayUntil, Date.now() + Math.max(0, forMs));
+    // A reconnect already scheduled would come too early: reschedule it after the drop-out.
+    clearTimeout(reconnectTimer);
+    reconnectTimer = undefined;
+    // Connected or still connecting: the socket goes, and its 'close' schedules the reconnect.
+    if (client.stream && !client.stream.destroyed) client.stream.destroy();
+    else scheduleReconnect();
+  }
+
   async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
@@ -239,6 +259,7 @@ export function startDevice(o: DeviceOptions): SimDevice {
   return {
     id: o.sensorId,
     send,
+    dropConnection,
     stats: () => ({ connected: client.connected, buffered: buffer.length, inflight, ...counts }),
     close(timeoutMs = 5000) {
       if (!closed) {

@@ -73,7 +73,7 @@ export function firstOrderResponse(previous: number, input: number, dtSeconds: n
  */
 export function measureCo2(state: SensorState, roomPpm: number, dtSeconds: number, rng: Rng): { state: SensorState; co2: number } {
   const spec = SENSOR_SPECS[state.type];
-  // A sensor switched on in a room has warmed up before its first reading (warm-up faults are a later feature).
+  // A sensor switched on in a room has warmed up before its first reading (preheat zeros: the `warmup` fault, faults.ts).
   const cellPpm = state.cellPpm === null ? roomPpm : firstOrderResponse(state.cellPpm, roomPpm, dtSeconds, spec.responseSeconds);
   const reading = cellPpm * (1 + state.gainError) + state.offsetPpm + gaussian(rng) * spec.noisePpm;
   const co2 = Math.min(CO2_MAX_PPM, Math.max(1, Math.round(reading)));

@@ -6,7 +6,7 @@
  * | flag | rule | why |
  * |---|---|---|
  * | `suspect-high` | above `suspectAbovePpm` (10 000) | no occupied room gets there; a failing cell or a read error |
- * | `warmup` | within `warmupMs` (3 min) of the device coming online after more than 10 min without a reading (a boot, not a reconnect) | NDIR sensors read wrong until the lamp and cell are warm (MH-Z19: zeros and spikes) |
+ * | `warmup` | within `warmupMs` (3 min) of the device coming online after more than 10 min without a reading (a boot, not a reconnect), unless readings measured during that silence then arrive from its buffer (a long outage, not a boot) | NDIR sensors read wrong until the lamp and cell are warm (MH-Z19: zeros and spikes) |
  * | `jump` | more than `jumpPpm` (1000) from the sensor's previous reading, taken less than 5 min before | people cannot change a room's CO₂ by 1000 ppm in one sample; a glitch can |
  * | `stuck` | the same value for `stuckMs` (30 min) or longer | real sensors read ±(10–30) ppm of noise; a frozen value is a hung sensor or firmware |
  * | `below-floor` | below `floorPpm` (380) | outdoor air is ~420 ppm and no room is below it; values under it mean a bad automatic baseline correction (ABC) |
@@ -34,7 +34,8 @@ const RECONNECT_MS = 10 * 60_000;
 /** A reading within this of the previous one is "the next sample" for the jump rule. */
 const JUMP_WINDOW_MS = 5 * 60_000;
 
-type SensorRecord = { onlineAt: number | null; lastCo2: number | null; lastTime: number; sameSince: number };
+/** `silentSince`: time of the last reading before the `online` that started the warm-up (null: none). */
+type SensorRecord = { onlineAt: number | null; silentSince: number | null; lastCo2: number | null; lastTime: number; sameSince: number };
 
 export class ReadingQuality {
   private readonly sensors = new Map<string, SensorRecord>();
@@ -48,8 +49,11 @@ export class ReadingQuality {
    */
   online(sensor: string, at: number): void {
     const r = this.sensors.get(sensor);
-    if (!r) this.sensors.set(sensor, { onlineAt: at, lastCo2: null, lastTime: 0, sameSince: at });
-    else if (r.lastCo2 === null || at - r.lastTime > RECONNECT_MS) r.onlineAt = at;
+    if (!r) this.sensors.set(sensor, { onlineAt: at, silentSince: null, lastCo2: null, lastTime: 0, sameSince: at });
+    else if (r.lastCo2 === null || at - r.lastTime > RECONNECT_MS) {
+      r.onlineAt = at;
+      r.silentSince = r.lastCo2 === null ? null : r.lastTime;
+    }
   }
 
   /** The flag of one reading (`time`: the reading's time). Updates the sensor's record. */
@@ -57,8 +61,14 @@ export class ReadingQuality {
     const o = this.options;
     let r = this.sensors.get(sensor);
     if (!r) {
-      r = { onlineAt: null, lastCo2: null, lastTime: 0, sameSince: time };
+      r = { onlineAt: null, silentSince: null, lastCo2: null, lastTime: 0, sameSince: time };
       this.sensors.set(sensor, r);
+    }
+    // A reading measured during the silence (well before the `online`) arrives from the device's
+    // buffer: it kept measuring through a long network outage, so it did not boot and is warm.
+    if (r.onlineAt !== null && r.silentSince !== null && time > r.silentSince && time < r.onlineAt - o.warmupMs) {
+      r.onlineAt = null;
+      r.silentSince = null;
     }
     const previous = r.lastCo2;
     const previousTime = r.lastTime;

@@ -27,6 +27,21 @@ describe('reading quality', () => {
     expect(run(quality, [640], 30)).toEqual(['warmup']);
   });
 
+  it('a long network outage is not a boot: readings buffered during the silence cancel the warm-up', () => {
+    const quality = q();
+    run(quality, [600, 610]);
+    // 30 minutes without a word, then "online": it looks like a boot ...
+    quality.online('s', 31 * MIN);
+    // ... until the readings the device measured meanwhile arrive from its buffer, in order.
+    expect(run(quality, Array.from({ length: 29 }, (_, i) => 620 + i), 2)).toEqual(Array(29).fill('ok'));
+    expect(run(quality, [650, 655], 31)).toEqual(['ok', 'ok']);
+    // A real boot sends nothing from the silence: its first minutes stay flagged.
+    const booted = q();
+    run(booted, [600, 610]);
+    booted.online('s', 31 * MIN);
+    expect(run(booted, [650, 655, 660, 665], 31)).toEqual(['warmup', 'warmup', 'warmup', 'ok']);
+  });
+
   it('flags a single-sample jump of more than 1000 ppm, but not a rise that keeps going', () => {
     expect(run(q(), [700, 2100, 2150, 2120])).toEqual(['ok', 'jump', 'ok', 'ok']);
     expect(run(q(), [700, 1600, 2500])).toEqual(['ok', 'ok', 'ok']);

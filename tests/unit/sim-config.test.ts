@@ -81,7 +81,7 @@ describe('simulator flags', () => {
     expect(simHelpRequested(['--speed', '60'])).toBe(false);
     const help = formatSimHelp({ KANKI_REGISTRY: 'ward.yaml' });
     const flags = ['--broker', '--registry', '--sensors', '--interval', '--speed', '--seed', '--start', '--timestamps', '--secrets',
-      '--duration', '--log-level', '--buffer', '--reconnect-min', '--reconnect-max', '--sensor-type', '--help',
+      '--duration', '--log-level', '--buffer', '--reconnect-min', '--reconnect-max', '--sensor-type', '--faults', '--help',
       '--progress', '--load', '--connections', '--inflight'];
     for (const flag of flags) expect(help).toMatch(new RegExp(`^  ${flag}\\b`, 'm'));
     expect(help).toContain('[default: mqtt://127.0.0.1:1883 (env MQTT_URL)]');
