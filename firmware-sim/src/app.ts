@@ -64,6 +64,8 @@ export type Simulator = {
   readonly done: Promise<void>;
   /** The seed in use (logged, so a run can be repeated). */
   readonly seed: number;
+  /** The simulated instant the run started at (epoch ms). */
+  readonly startMs: number;
 };
 
 /**
@@ -195,6 +197,7 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
   return {
     done,
     seed: config.seed,
+    startMs,
     stats,
     close() {
       closing ??= (async () => {

@@ -157,6 +157,7 @@ export async function startLoadSimulator(config: SimConfig, deps: LoadDeps): Pro
   return {
     done,
     seed: config.seed,
+    startMs,
     stats,
     close() {
       closed ??= (async () => {

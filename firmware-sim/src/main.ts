@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   const progress = startProgressReporter({
     mode: progressMode,
     stats: sim.stats,
+    simStartMs: sim.startMs,
     logger,
     panel,
     color: colorWanted(process.env, process.stderr.isTTY === true),

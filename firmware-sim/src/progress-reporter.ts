@@ -23,6 +23,8 @@ export type ProgressReporterOptions = {
   color: boolean;
   /** Where the summary table goes when `tableOut` is set; otherwise the summary is one JSON log line. */
   tableOut?: { write(text: string): unknown };
+  /** The simulated start instant, for the simulated run time of the summary. */
+  simStartMs?: number;
   now?: () => number;
 };
 
@@ -39,7 +41,8 @@ export type ProgressReporter = {
 export function startProgressReporter(o: ProgressReporterOptions): ProgressReporter {
   const now = o.now ?? Date.now;
   const startedAt = now();
-  const simStartMs = Date.parse(o.stats().simTime);
+  // The simulator's own start, not the first stats read: simulated time has moved on by then.
+  const simStartMs = o.simStartMs ?? Date.parse(o.stats().simTime);
   const window = new RateWindow(5000);
   window.add(startedAt, o.stats().published);
   const panel = o.mode === 'tty' ? o.panel : undefined;
