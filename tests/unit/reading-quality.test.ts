@@ -45,10 +45,20 @@ describe('reading quality', () => {
   it('flags a single-sample jump of more than 1000 ppm, but not a rise that keeps going', () => {
     expect(run(q(), [700, 2100, 2150, 2120])).toEqual(['ok', 'jump', 'ok', 'ok']);
     expect(run(q(), [700, 1600, 2500])).toEqual(['ok', 'ok', 'ok']);
+    // A crowded small room rising fast for minutes (400 ppm a minute is more than any real room).
+    expect(run(q(), [700, 1100, 1500, 1900, 2300, 2700, 3100])).toEqual(Array(7).fill('ok'));
     // After a gap of more than 5 minutes the previous reading is no longer "the previous sample".
     const quality = q();
     run(quality, [700]);
     expect(run(quality, [2100], 10)).toEqual(['ok']);
+  });
+
+  it('flags a spike of up to three samples whole, not the return after a short one, and believes a new level that holds', () => {
+    const steady = [700, 705, 698, 702, 700];
+    expect(run(q(), [...steady, 3000, 3000, 701]).slice(5)).toEqual(['jump', 'jump', 'ok']);
+    expect(run(q(), [...steady, 3250, 3300, 3200, 701]).slice(5)).toEqual(['jump', 'jump', 'jump', 'jump']);
+    // A level that holds: flagged while the median is still the old level, believed from the third sample.
+    expect(run(q(), [...steady, 2100, 2150, 2120, 2130, 2140]).slice(5)).toEqual(['jump', 'jump', 'jump', 'ok', 'ok']);
   });
 
   it('flags a value frozen for 30 minutes (a hung sensor), and clears as soon as it moves', () => {
