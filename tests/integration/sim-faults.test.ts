@@ -270,6 +270,15 @@ describe('simulator faults through broker, ingest and SQLite', () => {
     expect(await count(byTime.ingest, 'accepted')).toBe(2 * 60 + (byTime.stats.faults?.duplicate ?? 0));
   });
 
+  it('duplicates from Tasmota and AirGradient, which send no seq, are recognised by their Time and boot counter', async () => {
+    const run = await runFaults({ registry: registryOf([{ tasmota: 'fault-t1' }, { airgradient: 'ecda3b1eaab0' }]), faults: 'duplicate=0.2', minutes: 30, speed: 600, ts: false });
+    const copies = run.stats.faults?.duplicate ?? 0;
+    expect(copies).toBeGreaterThan(3);
+    expect(await count(run.ingest, 'duplicates')).toBe(copies);
+    expect(await count(run.ingest, 'accepted')).toBe(2 * 30);
+    expect(run.rows).toHaveLength(2 * 30);
+  });
+
   it('clock skew: device times 9 h ahead are replaced by the receive time and counted', async () => {
     const testStart = Date.now();
     const run = await runFaults({ registry: natives(2), faults: 'skew=1:+9h', minutes: 60, speed: 3600, ts: true });

@@ -18,11 +18,12 @@ describe('Tasmota', () => {
   const decode = (file: string, topic = 'tele/co2-lobby/SENSOR') => tasmotaDecoder.decode(topic, fixture(`tasmota/${file}`));
 
   it.each<[string, DecodeResult]>([
-    ['scd40.json', { type: 'reading', device: tasmota, co2: 1204, temperature: 28.8, humidity: 47.5 }],
-    ['scd30.json', { type: 'reading', device: tasmota, co2: 873, temperature: 23.4, humidity: 51.2 }],
-    ['mhz19b.json', { type: 'reading', device: tasmota, co2: 655, temperature: 26 }],
+    // `seq`: the message's `Time` in seconds (zone or not), so a QoS 1 redelivery is recognised.
+    ['scd40.json', { type: 'reading', device: tasmota, co2: 1204, temperature: 28.8, humidity: 47.5, seq: 1704105069 }],
+    ['scd30.json', { type: 'reading', device: tasmota, co2: 873, temperature: 23.4, humidity: 51.2, seq: 1704105129 }],
+    ['mhz19b.json', { type: 'reading', device: tasmota, co2: 655, temperature: 26, seq: 1704105189 }],
     // A zone in `Time` makes it a real instant; without one (above) the receive time is used.
-    ['scd40-zoned-time.json', { type: 'reading', device: tasmota, co2: 1204, temperature: 28.8, humidity: 47.5, time: Date.parse('2024-01-01T01:31:09Z') }],
+    ['scd40-zoned-time.json', { type: 'reading', device: tasmota, co2: 1204, temperature: 28.8, humidity: 47.5, time: Date.parse('2024-01-01T01:31:09Z'), seq: 1704105069 }],
   ])('%s → reading', (file, expected) => {
     expect(decode(file)).toEqual(expected);
   });
@@ -142,11 +143,12 @@ describe('AirGradient', () => {
   const decode = (file: string, serial = 'ecda3b1eaaaf') => airgradientDecoder.decode(`airgradient/readings/${serial}`, fixture(`airgradient/${file}`));
 
   it('reads rco2, compensated temperature and humidity, and Wi-Fi signal', () => {
-    expect(decode('one.json')).toEqual({ type: 'reading', device: airgradient, co2: 447, temperature: 24.47, humidity: 49, rssi: -46 });
+    // `boot` counts measurement cycles: it is the message's `seq`.
+    expect(decode('one.json')).toEqual({ type: 'reading', device: airgradient, co2: 447, temperature: 24.47, humidity: 49, rssi: -46, seq: 6 });
   });
 
   it('falls back to raw temperature and humidity, and lower-cases the serial', () => {
-    expect(decode('raw-only.json', 'ECDA3B1EAAAF')).toEqual({ type: 'reading', device: airgradient, co2: 912, temperature: 22.5, humidity: 55, rssi: -60 });
+    expect(decode('raw-only.json', 'ECDA3B1EAAAF')).toEqual({ type: 'reading', device: airgradient, co2: 912, temperature: 22.5, humidity: 55, rssi: -60, seq: 1 });
   });
 
   it('rejects a message without rco2 (the firmware omits it when the sensor fails)', () => {

@@ -38,7 +38,7 @@ describe('Tasmota', () => {
 
   it('decodes with the ingest to the reading it was made from', () => {
     expect(tasmotaDecoder.decode(message?.topic ?? '', Buffer.from(message?.payload ?? ''))).toEqual({
-      type: 'reading', device: tasmota, co2: 1204, temperature: 28.8, humidity: 47.5,
+      type: 'reading', device: tasmota, co2: 1204, temperature: 28.8, humidity: 47.5, seq: 1704105069,
     });
   });
 

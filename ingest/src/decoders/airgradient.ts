@@ -27,6 +27,7 @@ const AirGradientSchema = z.looseObject({
   rhum: z.unknown().optional(),
   rhumCompensated: z.unknown().optional(),
   wifi: z.unknown().optional(),
+  boot: z.unknown().optional(),
 });
 
 export const airgradientDecoder: Decoder = {
@@ -56,6 +57,8 @@ export const airgradientDecoder: Decoder = {
       temperature: msg.atmpCompensated ?? msg.atmp,
       humidity: msg.rhumCompensated ?? msg.rhum,
       rssi: msg.wifi,
+      // `boot` counts measurement cycles since power-on: a QoS 1 redelivery repeats it.
+      seq: typeof msg.boot === 'number' ? msg.boot : undefined,
     });
   },
 };

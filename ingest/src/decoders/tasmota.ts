@@ -36,6 +36,19 @@ type Co2Object = z.infer<typeof Co2ObjectSchema>;
  * Only a time that carries `Z` or an offset (e.g. with `TimeZone` and `SetOption52 1`) is kept.
  */
 const ZONED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/;
+/** Any `Time` Tasmota prints, zoned or not. */
+const ANY_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/;
+
+/**
+ * The message's identity for duplicate detection: its `Time` in whole seconds, read as if UTC. The
+ * zone does not matter here, only that two telemetry messages never share a second (TelePeriod is
+ * at least 10 s), so a QoS 1 redelivery without a usable time is still recognised.
+ */
+function messageSecond(time: unknown): number | undefined {
+  if (typeof time !== 'string' || !ANY_TIME.test(time)) return undefined;
+  const ms = Date.parse(`${time.slice(0, 19)}Z`);
+  return Number.isFinite(ms) && ms >= 0 ? Math.floor(ms / 1000) : undefined;
+}
 
 function findCo2Object(message: Record<string, unknown>): { key: string; sensor: Co2Object } | undefined {
   const keys = [...KNOWN_CO2_KEYS.filter((k) => k in message), ...Object.keys(message)];
@@ -61,6 +74,7 @@ function decodeSensor(device: DeviceRef, payload: Buffer): DecodeResult {
     temperature: sensor.Temperature !== undefined && fahrenheit ? Math.round(((sensor.Temperature - 32) * 5 / 9) * 10) / 10 : sensor.Temperature,
     humidity: sensor.Humidity,
     time: time !== undefined && Number.isFinite(time) ? time : undefined,
+    seq: messageSecond(json.value.Time),
   });
 }
 

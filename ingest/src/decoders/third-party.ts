@@ -14,6 +14,12 @@ export type MappedValues = {
   rssi?: unknown;
   /** Device time (epoch ms) when the firmware sent one with a known zone. */
   time?: number;
+  /**
+   * What tells one message of the device from the next, when the firmware sends one (Tasmota's
+   * `Time`, AirGradient's `boot` cycle counter): lets the pipeline drop a QoS 1 redelivery as it
+   * does for a native `seq`.
+   */
+  seq?: number;
 };
 
 /** Validates mapped values with the native reading schema and builds the decoded reading. */
@@ -31,6 +37,7 @@ export function toReading(device: DeviceRef, values: MappedValues): DecodeResult
   if (p.humidity !== undefined) reading.humidity = p.humidity;
   if (p.rssi !== undefined) reading.rssi = p.rssi;
   if (values.time !== undefined) reading.time = values.time;
+  if (values.seq !== undefined && Number.isSafeInteger(values.seq) && values.seq >= 0) reading.seq = values.seq;
   return reading;
 }
 
