@@ -10,6 +10,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { LogLevelSchema } from '../../common/config.ts';
 import { ConfigError } from '../../common/errors.ts';
+import { AJAR_UNTIL, type AjarUntil } from './intervention.ts';
 import { SENSOR_TYPES, type SensorType } from './sensor-model.ts';
 import { TIMESTAMP_MODES, type TimestampMode } from './sim-clock.ts';
 
@@ -44,6 +45,24 @@ export type SimConfig = Readonly<{
   reconnectMax: number;
   /** Sensor model of every device, or `mixed` (each device draws one from the seed). */
   sensorType: SensorType | 'mixed';
+  /** Simulated staff react to alerts (closed-loop.ts), and every room gets a counterfactual twin. */
+  staffLoop: boolean;
+  /** Mean simulated minutes from an alert notice to open windows. */
+  staffDelay: number;
+  /** Chance that staff act on one notice, 0..1. */
+  staffProbability: number;
+  /** Bearer token of the staff user who acknowledges (env KANKI_SIM_STAFF_TOKEN keeps it out of shell history). */
+  staffToken: string | undefined;
+  /** Base URL of the ingest's HTTP port (staff API). */
+  staffApi: string;
+  /** Minutes staff keep windows wide open. */
+  staffWideMinutes: number;
+  /** Air changes per hour with windows left ajar afterwards. */
+  staffAjarAch: number;
+  /** What ends the ajar stretch: the alert resolving, or the end of the lesson (timetable segment). */
+  staffAjarUntil: AjarUntil;
+  /** MQTT username the staff subscribe to alerts with (password from env KANKI_SIM_STAFF_MQTT_PASSWORD). */
+  staffMqttUsername: string | undefined;
 }>;
 
 /** Bad flags: `problems` lists every one; main exits with code 2 (usage error). */
@@ -105,6 +124,24 @@ function simFlagsSchema(env: Record<string, string | undefined>) {
       .describe('longest reconnect delay in real seconds'),
     sensorType: z.enum([...SENSOR_TYPES, 'mixed'], { error: `must be one of ${[...SENSOR_TYPES, 'mixed'].join(', ')}` }).default('mixed')
       .describe('sensor model of every device (accuracy, noise); mixed = drawn per device'),
+    staffLoop: z.stringbool({ error: 'must be true or false (or just --staff-loop)' }).default(false)
+      .describe('simulated staff open windows on alerts and acknowledge them; report minutes above 1000/1500 ppm with and without'),
+    staffDelay: numberFlag({ min: 0, max: 240 }).default(5)
+      .describe('mean simulated minutes from an alert to open windows (drawn between 0.5x and 1.5x)'),
+    staffProbability: numberFlag({ min: 0, max: 1 }).default(0.8)
+      .describe('chance that staff act on one alert notice (raised or escalated)'),
+    staffToken: z.string().trim().min(1, 'must not be empty').optional()
+      .describe('staff API bearer token the staff acknowledge with'),
+    staffApi: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:9464' }).default(d.staffApi)
+      .describe('the ingest\'s HTTP base URL (staff API)'),
+    staffWideMinutes: numberFlag({ min: 0, max: 120 }).default(10)
+      .describe('minutes staff keep windows wide open (6-10 air changes per hour)'),
+    staffAjarAch: numberFlag({ min: 0, max: 20 }).default(3)
+      .describe('air changes per hour with windows left ajar after the wide opening'),
+    staffAjarUntil: z.enum(AJAR_UNTIL, { error: `must be one of ${AJAR_UNTIL.join(', ')}` }).default('resolved')
+      .describe('the gap is closed when the alert resolves, or when the lesson (timetable segment) ends; at most 2 h'),
+    staffMqttUsername: z.string().trim().min(1, 'must not be empty').optional()
+      .describe('MQTT username the staff subscribe to alerts with; password from env KANKI_SIM_STAFF_MQTT_PASSWORD'),
   });
 }
 
@@ -114,6 +151,8 @@ function envDefaults(env: Record<string, string | undefined>) {
     broker: env.MQTT_URL || 'mqtt://127.0.0.1:1883',
     registry: env.KANKI_REGISTRY || 'config/registry.demo.yaml',
     logLevel: level.success ? level.data : 'info',
+    staffToken: env.KANKI_SIM_STAFF_TOKEN || undefined,
+    staffApi: env.KANKI_INGEST_URL || 'http://127.0.0.1:9464',
   };
 }
 
@@ -136,8 +175,20 @@ function flagHelp(env: Record<string, string | undefined>): Record<keyof SimConf
     reconnectMin: { value: '<seconds>', defaultText: '1' },
     reconnectMax: { value: '<seconds>', defaultText: '60' },
     sensorType: { value: 'scd30|scd4x|s8|mixed', defaultText: 'mixed' },
+    staffLoop: { value: '', defaultText: 'off' },
+    staffDelay: { value: '<minutes>', defaultText: '5' },
+    staffProbability: { value: '<0..1>', defaultText: '0.8' },
+    staffToken: { value: '<token>', defaultText: 'env KANKI_SIM_STAFF_TOKEN; required with --staff-loop' },
+    staffApi: { value: '<url>', defaultText: `${d.staffApi} (env KANKI_INGEST_URL)` },
+    staffWideMinutes: { value: '<minutes>', defaultText: '10' },
+    staffAjarAch: { value: '<ach>', defaultText: '3' },
+    staffAjarUntil: { value: 'resolved|lesson', defaultText: 'resolved' },
+    staffMqttUsername: { value: '<name>', defaultText: 'none' },
   };
 }
+
+/** Flags that take no value (`--staff-loop`; `--staff-loop=false` also works). */
+const BOOLEAN_FLAGS: ReadonlySet<keyof SimConfig> = new Set(['staffLoop']);
 
 const toFlag = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
@@ -151,7 +202,7 @@ export function formatSimHelp(env: Record<string, string | undefined> = {}): str
   const shape = simFlagsSchema(env).shape;
   const help = flagHelp(env);
   const rows = (Object.keys(help) as (keyof SimConfig)[]).map((key) => ({
-    left: `${toFlag(key)} ${help[key].value}`,
+    left: `${toFlag(key)}${help[key].value ? ` ${help[key].value}` : ''}`,
     right: `${shape[key].description ?? ''} [default: ${help[key].defaultText}]`,
   }));
   const width = Math.max(...rows.map((r) => r.left.length)) + 2;
@@ -177,7 +228,7 @@ export function parseSimArgs(argv: readonly string[], env: Record<string, string
   const schema = simFlagsSchema(env);
   const keys = Object.keys(schema.shape) as (keyof SimConfig)[];
   const byFlag = new Map(keys.map((key) => [toFlag(key).slice(2), key]));
-  const options = Object.fromEntries([...byFlag.keys()].map((name) => [name, { type: 'string' as const }]));
+  const options = Object.fromEntries([...byFlag].map(([name, key]) => [name, { type: BOOLEAN_FLAGS.has(key) ? 'boolean' as const : 'string' as const }]));
   // Not strict: node would stop at the first problem, and we want to list them all.
   const { tokens } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: false, allowPositionals: true, tokens: true });
   const problems: string[] = [];
@@ -187,6 +238,7 @@ export function parseSimArgs(argv: readonly string[], env: Record<string, string
     if (token.kind !== 'option' || token.name === 'help' || token.name === 'h') continue;
     const key = byFlag.get(token.name);
     if (!key) problems.push(`unknown flag ${token.rawName}`);
+    else if (BOOLEAN_FLAGS.has(key)) input[key] = token.value ?? 'true';
     else if (token.value === undefined || (!token.inlineValue && token.value.startsWith('--'))) problems.push(`${token.rawName} needs a value${token.value === undefined ? '' : ` (got "${token.value}", another flag)`}`);
     else input[key] = token.value;
   }
@@ -200,8 +252,9 @@ export function parseSimArgs(argv: readonly string[], env: Record<string, string
   }
   // Optional flags become explicit `undefined`, so that the config object always has every key.
   const config: SimConfig | undefined = result.success
-    ? { sensors: undefined, start: undefined, secrets: undefined, duration: undefined, ...result.data }
+    ? { sensors: undefined, start: undefined, secrets: undefined, duration: undefined, staffMqttUsername: undefined, ...result.data, staffToken: result.data.staffToken ?? envDefaults(env).staffToken }
     : undefined;
+  if (config?.staffLoop && !config.staffToken) problems.push('--staff-loop needs a staff API token: --staff-token or env KANKI_SIM_STAFF_TOKEN');
   if (config && config.reconnectMin > config.reconnectMax) problems.push('--reconnect-min must not be larger than --reconnect-max');
   if (config && config.speed / config.interval > 100) {
     problems.push(`--speed ${config.speed} with --interval ${config.interval} makes ${Math.round(config.speed / config.interval)} readings per second per device; keep it at most 100 (raise --interval or lower --speed)`);

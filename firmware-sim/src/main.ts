@@ -7,6 +7,7 @@ import { createLogger } from '../../common/logger.ts';
 import { loadRegistryFile } from '../../common/registry.ts';
 import { startSimulator } from './app.ts';
 import { formatSimHelp, parseSimArgs, simHelpRequested, type SimConfig } from './config.ts';
+import { formatLoopReport } from './loop-report.ts';
 
 /** Real seconds between two progress lines. */
 const PROGRESS_EVERY_MS = 10_000;
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const sim = await startSimulator(config, { logger, registry });
+  const sim = await startSimulator(config, { logger, registry, staffMqttPassword: process.env.KANKI_SIM_STAFF_MQTT_PASSWORD || undefined });
 
   // This ref'd timer is also what keeps the process alive: every other timer is unref'd.
   const progress = setInterval(() => {
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
     }, SHUTDOWN_TIMEOUT_MS);
     force.unref();
     await sim.close();
+    const report = sim.loopReport();
+    if (report) process.stdout.write(`\n${formatLoopReport(report)}`);
     logger.flush();
     process.exit(0);
   };
