@@ -67,7 +67,7 @@ try {
   process.stdout.write(
     `bench:loop — ${registry.rooms.length} rooms of ${registry.facilities.length} facilities, ${new Date(config.start ?? 0).toISOString()} + ${hours} h at ${config.speed}× ` +
     `(≈ ${Math.round((config.duration ?? 0) / config.speed)} s), seed ${config.seed}; staff: p ${config.staffProbability}, delay ${config.staffDelay} min, ` +
-    `wide ${config.staffWideMinutes} min, then ajar at ${config.staffAjarAch} ACH until ${config.staffAjarUntil === 'resolved' ? 'the alert resolves' : 'the lesson ends'}; ingest sustain ${ingestConfig.ALERT_SUSTAIN_SECONDS} s, window ${ingestConfig.ALERT_WINDOW_SECONDS} s, ` +
+    `wide ${config.staffWideMinutes} min, then ajar at ${config.staffAjarAch} ACH until ${({ 'lesson-and-resolved': 'the lesson is over and the alert resolved', resolved: 'the alert resolves', lesson: 'the lesson ends' })[config.staffAjarUntil]}; ingest sustain ${ingestConfig.ALERT_SUSTAIN_SECONDS} s, window ${ingestConfig.ALERT_WINDOW_SECONDS} s, ` +
     `escalate ${ingestConfig.ALERT_ESCALATE_AFTER_SECONDS} s, verify ${ingestConfig.ALERT_VERIFY_SECONDS} s (real)\n`,
   );
   const sim = await startSimulator(config, { logger, registry });

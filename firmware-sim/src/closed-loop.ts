@@ -18,7 +18,7 @@ import type { Logger } from '../../common/logger.ts';
 import type { RoomEntry } from '../../common/registry.ts';
 import { ALERTS_FILTER, buildAlertTopic } from '../../common/topics.ts';
 import { createExposureTally, recordMinute } from './exposure-tally.ts';
-import { closeWindows, DEFAULT_WINDOW_PLAN, planWindowOpening, pruneOverrides, wideOpenAch, type WindowPlan } from './intervention.ts';
+import { DEFAULT_WINDOW_PLAN, onAlertResolved, planWindowOpening, pruneOverrides, wideOpenAch, type WindowPlan } from './intervention.ts';
 import { buildLoopReport, type LoopReport, type RoomTallies } from './loop-report.ts';
 import { segmentEndAt } from './occupancy.ts';
 import type { KeyedRandom } from './random.ts';
@@ -82,7 +82,16 @@ export type ClosedLoop = {
   close(): Promise<void>;
 };
 
-type Looped = { room: SimRoom; twin: SimRoom; tallies: RoomTallies; response: RoomResponse; pending?: NodeJS.Timeout };
+type Looped = {
+  room: SimRoom;
+  twin: SimRoom;
+  tallies: RoomTallies;
+  response: RoomResponse;
+  /** The acknowledgement timer of staff on their way. */
+  pending?: NodeJS.Timeout;
+  /** End of the timetable segment the latest opening happened in. */
+  lessonEnd: number | null;
+};
 
 /** Connects the staff to the broker and attaches twins and tallies to `rooms`; resolves once subscribed. */
 export async function startClosedLoop(
@@ -102,7 +111,7 @@ export async function startClosedLoop(
     room.overrides = [];
     room.onMinute = (t, co2) => { if (t > config.startMs) recordMinute(tallies.withLoop, t, co2); };
     twin.onMinute = (t, co2) => { if (t > config.startMs) recordMinute(tallies.withoutLoop, t, co2); };
-    looped.set(`${entry.facilityId}/${entry.roomId}`, { room, twin, tallies, response: IDLE_RESPONSE });
+    looped.set(`${entry.facilityId}/${entry.roomId}`, { room, twin, tallies, response: IDLE_RESPONSE, lessonEnd: null });
   }
   const stats: ClosedLoopStats = { connected: false, notices: 0, invalid: 0, windowOpenings: 0, missed: 0, acks: 0, ackRefused: 0, ackErrors: 0 };
   const timers = new Set<NodeJS.Timeout>();
@@ -134,9 +143,9 @@ export async function startClosedLoop(
     const l = looped.get(`${notice.facility}/${notice.room}`);
     if (!l || closed) return;
     const now = clock.now();
-    if (notice.type === 'resolved' && config.plan.ajarUntil === 'resolved') {
-      // The gap is closed when the alert clears, and staff who had not yet reached the windows need not go.
-      l.room.overrides = closeWindows(l.room.overrides ?? [], Math.max(now, l.room.at));
+    if (notice.type === 'resolved') {
+      // Staff who had not yet reached the windows need not go; the gap closes as the plan says.
+      l.room.overrides = onAlertResolved(l.room.overrides ?? [], Math.max(now, l.room.at), l.lessonEnd, config.plan.ajarUntil);
       if (l.pending) {
         clearTimeout(l.pending);
         timers.delete(l.pending);
@@ -155,7 +164,8 @@ export async function startClosedLoop(
     }
     const wideAch = wideOpenAch(rand, `staff|${l.room.profile.key}|${notice.alertId}|${notice.type}|${notice.reason ?? ''}`);
     // Planned now, in simulated time, so the physics does not depend on when the timer fires.
-    const overrides = planWindowOpening(decision.at, wideAch, segmentEndAt(l.room.profile, decision.at, rand), config.plan);
+    l.lessonEnd = segmentEndAt(l.room.profile, decision.at, rand);
+    const overrides = planWindowOpening(decision.at, wideAch, l.lessonEnd, config.plan);
     l.room.overrides = [...pruneOverrides(l.room.overrides ?? [], l.room.at), ...overrides];
     l.response = { actingAt: decision.at, wideUntil: overrides[0]?.to ?? decision.at };
     log.debug({ facility: notice.facility, room: notice.room, event: notice.type, reason: notice.reason, delayMinutes: decision.delayMs / 60_000 }, 'staff will open the windows');

@@ -59,7 +59,7 @@ export type SimConfig = Readonly<{
   staffWideMinutes: number;
   /** Air changes per hour with windows left ajar afterwards. */
   staffAjarAch: number;
-  /** What ends the ajar stretch: the alert resolving, or the end of the lesson (timetable segment). */
+  /** What ends the ajar stretch: the lesson over and the alert resolved, the alert resolving, or the end of the lesson (intervention.ts). */
   staffAjarUntil: AjarUntil;
   /** MQTT username the staff subscribe to alerts with (password from env KANKI_SIM_STAFF_MQTT_PASSWORD). */
   staffMqttUsername: string | undefined;
@@ -138,8 +138,8 @@ function simFlagsSchema(env: Record<string, string | undefined>) {
       .describe('minutes staff keep windows wide open (6-10 air changes per hour)'),
     staffAjarAch: numberFlag({ min: 0, max: 20 }).default(3)
       .describe('air changes per hour with windows left ajar after the wide opening'),
-    staffAjarUntil: z.enum(AJAR_UNTIL, { error: `must be one of ${AJAR_UNTIL.join(', ')}` }).default('resolved')
-      .describe('the gap is closed when the alert resolves, or when the lesson (timetable segment) ends; at most 2 h'),
+    staffAjarUntil: z.enum(AJAR_UNTIL, { error: `must be one of ${AJAR_UNTIL.join(', ')}` }).default('lesson-and-resolved')
+      .describe('when the gap is closed: once the lesson (timetable segment) is over and the alert resolved, when the alert resolves, or at the end of the lesson; at most 2 h'),
     staffMqttUsername: z.string().trim().min(1, 'must not be empty').optional()
       .describe('MQTT username the staff subscribe to alerts with; password from env KANKI_SIM_STAFF_MQTT_PASSWORD'),
   });
@@ -182,7 +182,7 @@ function flagHelp(env: Record<string, string | undefined>): Record<keyof SimConf
     staffApi: { value: '<url>', defaultText: `${d.staffApi} (env KANKI_INGEST_URL)` },
     staffWideMinutes: { value: '<minutes>', defaultText: '10' },
     staffAjarAch: { value: '<ach>', defaultText: '3' },
-    staffAjarUntil: { value: 'resolved|lesson', defaultText: 'resolved' },
+    staffAjarUntil: { value: 'lesson-and-resolved|resolved|lesson', defaultText: 'lesson-and-resolved' },
     staffMqttUsername: { value: '<name>', defaultText: 'none' },
   };
 }

@@ -9,7 +9,7 @@ import type { RoomEntry } from '../../common/registry.ts';
 import { loadRegistryFile } from '../../common/registry.ts';
 import { formatSimHelp, parseSimArgs, SimArgsError } from '../../firmware-sim/src/config.ts';
 import { createExposureTally, recordMinute, reductionPercent } from '../../firmware-sim/src/exposure-tally.ts';
-import { closeWindows, DEFAULT_WINDOW_PLAN, effectiveAch, planWindowOpening, pruneOverrides } from '../../firmware-sim/src/intervention.ts';
+import { DEFAULT_WINDOW_PLAN, effectiveAch, onAlertResolved, planWindowOpening, pruneOverrides, type VentilationOverride } from '../../firmware-sim/src/intervention.ts';
 import { buildLoopReport, formatLoopReport } from '../../firmware-sim/src/loop-report.ts';
 import { createKeyedRandom } from '../../firmware-sim/src/random.ts';
 import { advanceRoom, createSimRoom } from '../../firmware-sim/src/room-sim.ts';
@@ -103,21 +103,37 @@ describe('staff decisions', () => {
 describe('window plans and the room model', () => {
   const at = DAY + 10 * 60 * MIN + 20_000; // 10:00:20 JST
 
-  it('opens wide from the next minute, then leaves a gap until the lesson ends (lesson mode) or the cap (resolved mode)', () => {
-    const lessonEnd = DAY + (11 * 60 + 35) * MIN;
-    const start = DAY + (10 * 60 + 1) * MIN;
+  const hm = (h: number, m: number) => DAY + (h * 60 + m) * MIN;
+  const lessonEnd = hm(11, 35);
+
+  it('opens wide from the next minute, then leaves a gap until the lesson ends (lesson) or, for now, the 2-hour cap', () => {
+    const start = hm(10, 1);
     expect(planWindowOpening(at, 8, lessonEnd, { ...DEFAULT_WINDOW_PLAN, ajarUntil: 'lesson' })).toEqual([
-      { from: start, to: start + 10 * MIN, ach: 8 }, { from: start + 10 * MIN, to: lessonEnd, ach: 3 },
+      { from: start, to: start + 10 * MIN, ach: 8, kind: 'wide' }, { from: start + 10 * MIN, to: lessonEnd, ach: 3, kind: 'ajar' },
     ]);
-    const resolved = planWindowOpening(at, 8, lessonEnd, DEFAULT_WINDOW_PLAN);
-    expect(resolved[1]).toEqual({ from: start + 10 * MIN, to: start + 130 * MIN, ach: 3 });
-    // The alert resolves at 10:30:10: the gap closes at 10:31; a plan not yet begun is dropped.
-    expect(closeWindows(resolved, DAY + (10 * 60 + 30) * MIN + 10_000)).toEqual([resolved[0], { ...resolved[1], to: DAY + (10 * 60 + 31) * MIN }]);
-    expect(closeWindows(resolved, at)).toEqual([]);
+    for (const ajarUntil of ['resolved', 'lesson-and-resolved'] as const) {
+      expect(planWindowOpening(at, 8, lessonEnd, { ...DEFAULT_WINDOW_PLAN, ajarUntil })[1]).toEqual({ from: start + 10 * MIN, to: start + 130 * MIN, ach: 3, kind: 'ajar' });
+    }
+  });
+
+  it('when the alert resolves: the wide airing is finished, the gap closes as the plan says, staff on their way are called off', () => {
+    const plan = planWindowOpening(at, 8, lessonEnd, DEFAULT_WINDOW_PLAN);
+    const [wide, ajar] = plan as [VentilationOverride, VentilationOverride];
+    // Resolved at 10:05:10, mid-airing.
+    expect(onAlertResolved(plan, hm(10, 5) + 10_000, lessonEnd, 'resolved')).toEqual([wide]);
+    expect(onAlertResolved(plan, hm(10, 5) + 10_000, lessonEnd, 'lesson-and-resolved')).toEqual([wide, { ...ajar, to: lessonEnd }]);
+    expect(onAlertResolved(plan, hm(10, 5) + 10_000, lessonEnd, 'lesson')).toEqual(plan);
+    // Resolved at 10:30:10 with the gap open: closed at 10:31, or still at the bell (11:35).
+    expect(onAlertResolved(plan, hm(10, 30) + 10_000, lessonEnd, 'resolved')).toEqual([wide, { ...ajar, to: hm(10, 31) }]);
+    expect(onAlertResolved(plan, hm(10, 30) + 10_000, lessonEnd, 'lesson-and-resolved')).toEqual([wide, { ...ajar, to: lessonEnd }]);
+    // Resolved after the bell (12:00): closed then.
+    expect(onAlertResolved(plan, hm(12, 0), lessonEnd, 'lesson-and-resolved')).toEqual([wide, { ...ajar, to: hm(12, 0) }]);
+    // Resolved before staff reached the windows: nothing happens.
+    expect(onAlertResolved(plan, at, lessonEnd, 'lesson-and-resolved')).toEqual([]);
   });
 
   it('an override only ever raises the air change rate, and expired ones are pruned', () => {
-    const o = [{ from: 0, to: 10 * MIN, ach: 8 }, { from: 10 * MIN, to: 40 * MIN, ach: 3 }];
+    const o: VentilationOverride[] = [{ from: 0, to: 10 * MIN, ach: 8, kind: 'wide' }, { from: 10 * MIN, to: 40 * MIN, ach: 3, kind: 'ajar' }];
     expect(effectiveAch(1, o, 5 * MIN)).toBe(8);
     expect(effectiveAch(1, o, 20 * MIN)).toBe(3);
     expect(effectiveAch(4, o, 20 * MIN)).toBe(4);
@@ -137,7 +153,7 @@ describe('window plans and the room model', () => {
     hooked.onMinute = (t, c) => recordMinute(tallies.hooked, t, c);
     aired.onMinute = (t, c) => recordMinute(tallies.aired, t, c);
     // Lesson 1 (8:45–9:30) with 38 pupils: air it wide from 9:00 to 9:10.
-    aired.overrides = [{ from: DAY + 9 * 60 * MIN, to: DAY + 9 * 60 * MIN + 10 * MIN, ach: 8 }];
+    aired.overrides = [{ from: DAY + 9 * 60 * MIN, to: DAY + 9 * 60 * MIN + 10 * MIN, ach: 8, kind: 'wide' }];
     const end = DAY + (9 * 60 + 30) * MIN;
     for (let t = opts.startMs; t < end + 17_000; t += 17_000) for (const r of [plain, hooked, aired]) advanceRoom(r, Math.min(t, end), rand);
     expect(hooked.co2).toBe(plain.co2);
@@ -156,7 +172,7 @@ describe('alert messages and --staff-* flags', () => {
   });
 
   it('parses the loop flags, takes the token from env, and needs one with --staff-loop', () => {
-    expect(parseSimArgs([], {})).toMatchObject({ staffLoop: false, staffDelay: 5, staffProbability: 0.8, staffToken: undefined, staffApi: 'http://127.0.0.1:9464', staffWideMinutes: 10, staffAjarAch: 3, staffAjarUntil: 'resolved' });
+    expect(parseSimArgs([], {})).toMatchObject({ staffLoop: false, staffDelay: 5, staffProbability: 0.8, staffToken: undefined, staffApi: 'http://127.0.0.1:9464', staffWideMinutes: 10, staffAjarAch: 3, staffAjarUntil: 'lesson-and-resolved' });
     const c = parseSimArgs(['--staff-loop', '--staff-delay', '2.5', '--staff-probability', '1', '--staff-ajar-until', 'lesson', '--speed', '60'], { KANKI_SIM_STAFF_TOKEN: 'kanki-example-staff-ward-ops', KANKI_INGEST_URL: 'http://127.0.0.1:1234' });
     expect(c).toMatchObject({ staffLoop: true, staffDelay: 2.5, staffProbability: 1, staffToken: 'kanki-example-staff-ward-ops', staffApi: 'http://127.0.0.1:1234', staffAjarUntil: 'lesson', speed: 60 });
     expect(parseSimArgs(['--staff-loop=false'], {}).staffLoop).toBe(false);
@@ -167,7 +183,7 @@ describe('alert messages and --staff-* flags', () => {
       problems = (err as SimArgsError).problems;
     }
     expect(problems).toEqual(expect.arrayContaining([
-      '--staff-probability "1.5": must be at most 1', expect.stringContaining('--staff-ajar-until "never": must be one of resolved, lesson'),
+      '--staff-probability "1.5": must be at most 1', expect.stringContaining('--staff-ajar-until "never": must be one of lesson-and-resolved, resolved, lesson'),
     ]));
     const help = formatSimHelp({ KANKI_SIM_STAFF_TOKEN: 'secret-token' });
     expect(help).toMatch(/^ {2}--staff-loop {2,}/m);
