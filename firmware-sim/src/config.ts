@@ -139,7 +139,7 @@ function simFlagsSchema(env: Record<string, string | undefined>) {
     staffAjarAch: numberFlag({ min: 0, max: 20 }).default(3)
       .describe('air changes per hour with windows left ajar after the wide opening'),
     staffAjarUntil: z.enum(AJAR_UNTIL, { error: `must be one of ${AJAR_UNTIL.join(', ')}` }).default('lesson-and-resolved')
-      .describe('when the gap is closed: once the lesson (timetable segment) is over and the alert resolved, when the alert resolves, or at the end of the lesson; at most 2 h'),
+      .describe('when the gap is closed: lesson-and-resolved (lesson over and alert resolved), resolved (at once), lesson (at the bell); at most 2 h'),
     staffMqttUsername: z.string().trim().min(1, 'must not be empty').optional()
       .describe('MQTT username the staff subscribe to alerts with; password from env KANKI_SIM_STAFF_MQTT_PASSWORD'),
   });
@@ -182,7 +182,7 @@ function flagHelp(env: Record<string, string | undefined>): Record<keyof SimConf
     staffApi: { value: '<url>', defaultText: `${d.staffApi} (env KANKI_INGEST_URL)` },
     staffWideMinutes: { value: '<minutes>', defaultText: '10' },
     staffAjarAch: { value: '<ach>', defaultText: '3' },
-    staffAjarUntil: { value: 'lesson-and-resolved|resolved|lesson', defaultText: 'lesson-and-resolved' },
+    staffAjarUntil: { value: '<when>', defaultText: 'lesson-and-resolved' },
     staffMqttUsername: { value: '<name>', defaultText: 'none' },
   };
 }

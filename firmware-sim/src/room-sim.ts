@@ -107,7 +107,9 @@ export function takeReading(room: SimRoom, sensor: SimSensor, intervalMs: number
   const dtSeconds = sensor.lastAt === null ? 0 : (t - sensor.lastAt) / 1000;
   const measured = measureCo2(sensor.state, room.co2, dtSeconds, sensor.rng);
   sensor.state = measured.state;
-  const conditions = roomConditionsAt(room.profile, t, rand);
+  const scheduled = roomConditionsAt(room.profile, t, rand);
+  // Windows opened wide by staff cool the room like the timetable's open windows do.
+  const conditions = room.overrides?.some((o) => o.kind === 'wide' && t >= o.from && t < o.to) ? { ...scheduled, windowsOpen: true } : scheduled;
   const climate = measureClimate(sensor.state, indoorClimate(t, conditions, room.profile.volumeM3), sensor.rng);
   const payload = buildReadingPayload({ co2: measured.co2, ...climate, seq: sensor.seq, ts: stamp ? t : undefined });
   sensor.seq++;
