@@ -92,8 +92,13 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
   for (const { sensorId, room } of selected) byRoom.set(room, [...(byRoom.get(room) ?? []), sensorId]);
   const roomOptions: SimRoomOptions = { seed: config.seed, startMs, intervalMs, sensorType: config.sensorType };
   const rooms: SimRoom[] = [...byRoom].map(([entry, ids]) => createSimRoom(entry, ids, roomOptions, rand));
+  // Simulated staff who react to alerts, and a twin per room (closed-loop.ts); subscribed before the first reading.
   const loop: ClosedLoop | undefined = config.staffLoop
-    ? await startClosedLoop([...byRoom.keys()].map((entry, i) => ({ entry, room: rooms[i] as SimRoom })), closedLoopConfigOf(config, startMs, deps.staffMqttPassword), { logger: log, clock, rand, roomOptions })
+    ? await startClosedLoop(
+      [...byRoom.keys()].map((entry, i) => ({ entry, room: rooms[i] as SimRoom })),
+      closedLoopConfigOf(config, startMs, deps.staffMqttPassword),
+      { logger: log, clock, rand, roomOptions },
+    )
     : undefined;
   const missingSecrets = secrets.size > 0 ? selected.filter((s) => !secrets.has(s.device.id)).length : 0;
   if (missingSecrets > 0) log.warn({ missingSecrets }, 'some devices have no secret in the secrets file and connect without a password');
