@@ -7,12 +7,14 @@
 import type { Logger } from '../../common/logger.ts';
 import type { ReadingPayload } from '../../common/payloads.ts';
 import type { Registry, RoomEntry } from '../../common/registry.ts';
+import { closedLoopConfigOf, startClosedLoop, type ClosedLoop } from './closed-loop.ts';
 import { loadSimSecrets, type SimConfig } from './config.ts';
 import { startDevice, type SimDevice } from './device.ts';
 import { createFaultRunner, type FaultCounts, type FaultEvent, type FaultRunner } from './fault-runner.ts';
 import { availabilityOf, clientIdOf, encodeReading, simDeviceKey, simDeviceOf, type SimDeviceRef } from './formats.ts';
 import { createKeyedRandom, createRng } from './random.ts';
-import { createSimRoom, takeDueReadings, type SimRoom } from './room-sim.ts';
+import type { LoopReport } from './loop-report.ts';
+import { createSimRoom, takeDueReadings, type SimRoom, type SimRoomOptions } from './room-sim.ts';
 import { createSimClock, resolveTimestampMode } from './sim-clock.ts';
 
 /** Counters over all devices, for the progress line and tests. */
@@ -53,6 +55,8 @@ export type SimDeps = {
   realNow?: () => number;
   /** Told of every injected fault (tests; `--faults` only). */
   onFault?: (e: FaultEvent) => void;
+  /** MQTT password of the simulated staff (`--staff-loop`), from env KANKI_SIM_STAFF_MQTT_PASSWORD. */
+  staffMqttPassword?: string;
 };
 
 /** A running simulator. */
@@ -66,6 +70,8 @@ export type Simulator = {
   readonly seed: number;
   /** The simulated instant the run started at (epoch ms). */
   readonly startMs: number;
+  /** With `--staff-loop`: minutes above 1000/1500 ppm per room and day, with and without staff reacting; else null. */
+  loopReport(): LoopReport | null;
 };
 
 /**
@@ -97,9 +103,16 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
   const selected = selectSensors(deps.registry, config.sensors);
   const byRoom = new Map<RoomEntry, string[]>();
   for (const { sensorId, room } of selected) byRoom.set(room, [...(byRoom.get(room) ?? []), sensorId]);
-  const rooms: SimRoom[] = [...byRoom].map(([entry, ids]) =>
-    createSimRoom(entry, ids, { seed: config.seed, startMs, intervalMs, sensorType: config.sensorType }, rand),
-  );
+  const roomOptions: SimRoomOptions = { seed: config.seed, startMs, intervalMs, sensorType: config.sensorType };
+  const rooms: SimRoom[] = [...byRoom].map(([entry, ids]) => createSimRoom(entry, ids, roomOptions, rand));
+  // Simulated staff who react to alerts, and a twin per room (closed-loop.ts); subscribed before the first reading.
+  const loop: ClosedLoop | undefined = config.staffLoop
+    ? await startClosedLoop(
+      [...byRoom.keys()].map((entry, i) => ({ entry, room: rooms[i] as SimRoom })),
+      closedLoopConfigOf(config, startMs, deps.staffMqttPassword),
+      { logger: log, clock, rand, roomOptions },
+    )
+    : undefined;
   const missingSecrets = secrets.size > 0 ? selected.filter((s) => !secrets.has(s.device.id)).length : 0;
   if (missingSecrets > 0) log.warn({ missingSecrets }, 'some devices have no secret in the secrets file and connect without a password');
 
@@ -153,6 +166,7 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
     try {
       for (const room of rooms) takeDueReadings(room, now, endMs, { intervalMs, stamp, rand }, emit);
       faults?.tick(Math.min(now, endMs));
+      loop?.advance();
     } catch (err) {
       // A bug in the model must not kill the process silently between ticks: log it and stop.
       log.error({ err }, 'simulation step failed; stopping');
@@ -199,10 +213,12 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
     seed: config.seed,
     startMs,
     stats,
+    loopReport: () => loop?.report() ?? null,
     close() {
       closing ??= (async () => {
         stop();
         faults?.releaseAll();
+        await loop?.close();
         await Promise.all([...devices.values()].map((d) => d.close(CLOSE_TIMEOUT_MS)));
         log.info(stats(), 'simulator stopped');
       })();

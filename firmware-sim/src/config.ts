@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { LogLevelSchema } from '../../common/config.ts';
 import { ConfigError } from '../../common/errors.ts';
 import { FaultListSchema, type FaultPlan } from './fault-plan.ts';
+import { AJAR_UNTIL, type AjarUntil } from './intervention.ts';
 import { SENSOR_TYPES, type SensorType } from './sensor-model.ts';
 import { schoolDayStartMs, TIMESTAMP_MODES, type TimestampMode } from './sim-clock.ts';
 
@@ -55,6 +56,24 @@ export type SimConfig = Readonly<{
   inflight: number;
   /** Faults the devices show and how often (fault-plan.ts); empty = healthy devices. */
   faults: FaultPlan;
+  /** Simulated staff react to alerts (closed-loop.ts), and every room gets a counterfactual twin. */
+  staffLoop: boolean;
+  /** Mean simulated minutes from an alert notice to open windows. */
+  staffDelay: number;
+  /** Chance that staff act on one notice, 0..1. */
+  staffProbability: number;
+  /** Bearer token of the staff user who acknowledges (env KANKI_SIM_STAFF_TOKEN keeps it out of shell history). */
+  staffToken: string | undefined;
+  /** Base URL of the ingest's HTTP port (staff API). */
+  staffApi: string;
+  /** Minutes staff keep windows wide open. */
+  staffWideMinutes: number;
+  /** Air changes per hour with windows left ajar afterwards. */
+  staffAjarAch: number;
+  /** What ends the ajar stretch: the lesson over and the alert resolved, the alert resolving, or the end of the lesson (intervention.ts). */
+  staffAjarUntil: AjarUntil;
+  /** MQTT username the staff subscribe to alerts with (password from env KANKI_SIM_STAFF_MQTT_PASSWORD). */
+  staffMqttUsername: string | undefined;
 }>;
 
 /** `auto` = a live panel when stderr is a terminal, else JSON log lines. */
@@ -134,6 +153,24 @@ function simFlagsSchema(env: Record<string, string | undefined>, realNowMs = Dat
       .describe('load mode: unacknowledged QoS 1 readings per connection; readings due beyond it are counted as dropped'),
     faults: FaultListSchema.default({})
       .describe('faults to inject: kind=rate[/h][:arg],... or all (demo rates); kinds and units in firmware-sim/README.md "Faults"'),
+    staffLoop: z.stringbool({ error: 'must be true or false (or just --staff-loop)' }).default(false)
+      .describe('simulated staff open windows on alerts and acknowledge them; report minutes above 1000/1500 ppm with and without'),
+    staffDelay: numberFlag({ min: 0, max: 240 }).default(5)
+      .describe('mean simulated minutes from an alert to open windows (drawn between 0.5x and 1.5x)'),
+    staffProbability: numberFlag({ min: 0, max: 1 }).default(0.8)
+      .describe('chance that staff act on one alert notice (raised or escalated)'),
+    staffToken: z.string().trim().min(1, 'must not be empty').optional()
+      .describe('staff API bearer token the staff acknowledge with'),
+    staffApi: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:9464' }).default(d.staffApi)
+      .describe('the ingest\'s HTTP base URL (staff API)'),
+    staffWideMinutes: numberFlag({ min: 0, max: 120 }).default(10)
+      .describe('minutes staff keep windows wide open (6-10 air changes per hour)'),
+    staffAjarAch: numberFlag({ min: 0, max: 20 }).default(3)
+      .describe('air changes per hour with windows left ajar after the wide opening'),
+    staffAjarUntil: z.enum(AJAR_UNTIL, { error: `must be one of ${AJAR_UNTIL.join(', ')}` }).default('lesson-and-resolved')
+      .describe('when the gap is closed: lesson-and-resolved (lesson over and alert resolved), resolved (at once), lesson (at the bell); at most 2 h'),
+    staffMqttUsername: z.string().trim().min(1, 'must not be empty').optional()
+      .describe('MQTT username the staff subscribe to alerts with; password from env KANKI_SIM_STAFF_MQTT_PASSWORD'),
   });
 }
 
@@ -143,6 +180,8 @@ function envDefaults(env: Record<string, string | undefined>) {
     broker: env.MQTT_URL || 'mqtt://127.0.0.1:1883',
     registry: env.KANKI_REGISTRY || 'config/registry.demo.yaml',
     logLevel: level.success ? level.data : 'info',
+    staffToken: env.KANKI_SIM_STAFF_TOKEN || undefined,
+    staffApi: env.KANKI_INGEST_URL || 'http://127.0.0.1:9464',
   };
 }
 
@@ -170,8 +209,20 @@ function flagHelp(env: Record<string, string | undefined>): Record<keyof SimConf
     connections: { value: '<k>', defaultText: '8' },
     inflight: { value: '<n>', defaultText: '1000' },
     faults: { value: '<list>', defaultText: 'none, e.g. spike=0.01,stuck=0.5/h:45m,dropout=1/h' },
+    staffLoop: { value: '', defaultText: 'off' },
+    staffDelay: { value: '<minutes>', defaultText: '5' },
+    staffProbability: { value: '<0..1>', defaultText: '0.8' },
+    staffToken: { value: '<token>', defaultText: 'env KANKI_SIM_STAFF_TOKEN; required with --staff-loop' },
+    staffApi: { value: '<url>', defaultText: `${d.staffApi} (env KANKI_INGEST_URL)` },
+    staffWideMinutes: { value: '<minutes>', defaultText: '10' },
+    staffAjarAch: { value: '<ach>', defaultText: '3' },
+    staffAjarUntil: { value: '<when>', defaultText: 'lesson-and-resolved' },
+    staffMqttUsername: { value: '<name>', defaultText: 'none' },
   };
 }
+
+/** Flags that take no value (`--staff-loop`; `--staff-loop=false` also works). */
+const BOOLEAN_FLAGS: ReadonlySet<keyof SimConfig> = new Set(['staffLoop']);
 
 const toFlag = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
@@ -185,7 +236,7 @@ export function formatSimHelp(env: Record<string, string | undefined> = {}): str
   const shape = simFlagsSchema(env).shape;
   const help = flagHelp(env);
   const rows = (Object.keys(help) as (keyof SimConfig)[]).map((key) => ({
-    left: `${toFlag(key)} ${help[key].value}`,
+    left: `${toFlag(key)}${help[key].value ? ` ${help[key].value}` : ''}`,
     right: `${shape[key].description ?? ''} [default: ${help[key].defaultText}]`,
   }));
   const width = Math.max(...rows.map((r) => r.left.length)) + 2;
@@ -212,7 +263,7 @@ export function parseSimArgs(argv: readonly string[], env: Record<string, string
   const schema = simFlagsSchema(env, realNowMs);
   const keys = Object.keys(schema.shape) as (keyof SimConfig)[];
   const byFlag = new Map(keys.map((key) => [toFlag(key).slice(2), key]));
-  const options = Object.fromEntries([...byFlag.keys()].map((name) => [name, { type: 'string' as const }]));
+  const options = Object.fromEntries([...byFlag].map(([name, key]) => [name, { type: BOOLEAN_FLAGS.has(key) ? 'boolean' as const : 'string' as const }]));
   // Not strict: node would stop at the first problem, and we want to list them all.
   const { tokens } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: false, allowPositionals: true, tokens: true });
   const problems: string[] = [];
@@ -222,6 +273,7 @@ export function parseSimArgs(argv: readonly string[], env: Record<string, string
     if (token.kind !== 'option' || token.name === 'help' || token.name === 'h') continue;
     const key = byFlag.get(token.name);
     if (!key) problems.push(`unknown flag ${token.rawName}`);
+    else if (BOOLEAN_FLAGS.has(key)) input[key] = token.value ?? 'true';
     else if (token.value === undefined || (!token.inlineValue && token.value.startsWith('--'))) problems.push(`${token.rawName} needs a value${token.value === undefined ? '' : ` (got "${token.value}", another flag)`}`);
     else input[key] = token.value;
   }
@@ -235,8 +287,9 @@ export function parseSimArgs(argv: readonly string[], env: Record<string, string
   }
   // Optional flags become explicit `undefined`, so that the config object always has every key.
   const config: SimConfig | undefined = result.success
-    ? { sensors: undefined, start: undefined, secrets: undefined, duration: undefined, load: undefined, ...result.data }
+    ? { sensors: undefined, start: undefined, secrets: undefined, duration: undefined, load: undefined, staffMqttUsername: undefined, ...result.data, staffToken: result.data.staffToken ?? envDefaults(env).staffToken }
     : undefined;
+  if (config?.staffLoop && !config.staffToken) problems.push('--staff-loop needs a staff API token: --staff-token or env KANKI_SIM_STAFF_TOKEN');
   if (config && config.reconnectMin > config.reconnectMax) problems.push('--reconnect-min must not be larger than --reconnect-max');
   if (config && config.speed / config.interval > 100) {
     problems.push(`--speed ${config.speed} with --interval ${config.interval} makes ${Math.round(config.speed / config.interval)} readings per second per device; keep it at most 100 (raise --interval or lower --speed)`);
@@ -256,6 +309,7 @@ function loadModeConflicts(config: SimConfig, input: Partial<Record<keyof SimCon
   if (input.registry !== undefined) problems.push('--registry is not read with --load (synthetic rooms)');
   if (config.secrets !== undefined) problems.push('--secrets cannot be used with --load: the shared connections publish for many sensor ids, so the broker must run without device authentication');
   if (input.faults !== undefined) problems.push('--faults applies to registry devices; the load mode has no faults yet (drop one of them)');
+  if (config.staffLoop) problems.push('--staff-loop needs the registry\'s rooms; the load mode has no closed loop');
   if (config.load !== undefined && config.connections > config.load) problems.push(`--connections ${config.connections} is more than --load ${config.load} sensors`);
   return problems;
 }

@@ -158,6 +158,7 @@ export async function startLoadSimulator(config: SimConfig, deps: LoadDeps): Pro
     done,
     seed: config.seed,
     startMs,
+    loopReport: () => null,
     stats,
     close() {
       closed ??= (async () => {

@@ -11,6 +11,7 @@ import { startLoadSimulator } from './load-mode.ts';
 import { colorWanted, resolveProgressMode } from './progress.ts';
 import { startProgressReporter } from './progress-reporter.ts';
 import { createTerminalPanel } from './terminal-panel.ts';
+import { formatLoopReport } from './loop-report.ts';
 /** A shutdown that takes longer than this is cut short. */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    sim = await startSimulator(config, { logger, registry });
+    sim = await startSimulator(config, { logger, registry, staffMqttPassword: process.env.KANKI_SIM_STAFF_MQTT_PASSWORD || undefined });
   }
 
   // The reporter's ref'd timer is also what keeps the process alive: every other timer is unref'd.
@@ -80,6 +81,10 @@ async function main(): Promise<void> {
     force.unref();
     await sim.close();
     progress.finish();
+    const report = sim.loopReport();
+    // A table for a person at a terminal; one JSON log line for everything else (as the summary).
+    if (report && progressMode === 'tty' && process.stdout.isTTY) process.stdout.write(`\n${formatLoopReport(report)}`);
+    else if (report) logger.info({ loopReport: report }, 'closed-loop report: minutes above 1000/1500 ppm with and without staff reacting');
     logger.flush();
     process.exit(0);
   };

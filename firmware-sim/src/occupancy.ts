@@ -184,3 +184,13 @@ export function roomConditionsAt(profile: RoomProfile, simTimeMs: number, rand: 
     label: segment.label,
   };
 }
+
+/**
+ * When the timetable segment a room is in at `simTimeMs` ends (epoch ms), or null outside every
+ * segment: staff who open windows in a lesson keep them ajar until the bell.
+ */
+export function segmentEndAt(profile: RoomProfile, simTimeMs: number, rand: KeyedRandom): number | null {
+  const { day, minute } = localTime(simTimeMs);
+  const segment = dayPlan(profile, day, rand).find((s) => minute >= s.from && minute < s.to);
+  return segment ? simTimeMs + (segment.to - minute) * 60_000 : null;
+}

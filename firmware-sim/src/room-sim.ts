@@ -9,6 +9,7 @@ import type { ReadingPayload } from '../../common/payloads.ts';
 import type { RoomEntry } from '../../common/registry.ts';
 import { resolveRoomProfile, roomConditionsAt, type RoomProfile } from './occupancy.ts';
 import { outdoorCo2Ppm, stepCo2 } from './physics.ts';
+import { effectiveAch, type VentilationOverride } from './intervention.ts';
 import { createRng, type KeyedRandom, type Rng } from './random.ts';
 import { createSensorState, indoorClimate, measureClimate, measureCo2, SENSOR_TYPES, type SensorState, type SensorType } from './sensor-model.ts';
 
@@ -31,6 +32,10 @@ export type SimRoom = {
   co2: number;
   at: number;
   readonly sensors: SimSensor[];
+  /** Ventilation beyond the timetable (staff reacting to alerts); absent in an ordinary run. */
+  overrides?: VentilationOverride[];
+  /** Called with the true CO₂ at every minute boundary the room steps over (the closed loop's tallies). */
+  onMinute?: (minuteEndMs: number, co2: number) => void;
 };
 
 /** How rooms and sensors are set up. */
@@ -58,10 +63,11 @@ export function advanceRoom(room: SimRoom, t: number, rand: KeyedRandom): void {
     room.co2 = stepCo2(room.co2, (next - room.at) / 1000, {
       generationLps: c.generationLps,
       volumeM3: room.profile.volumeM3,
-      ach: c.ach,
+      ach: room.overrides ? effectiveAch(c.ach, room.overrides, room.at) : c.ach,
       outdoorPpm: outdoorCo2Ppm(room.at),
     });
     room.at = next;
+    if (room.onMinute && next % MINUTE_MS === 0) room.onMinute(next, room.co2);
   }
 }
 
@@ -101,7 +107,9 @@ export function takeReading(room: SimRoom, sensor: SimSensor, intervalMs: number
   const dtSeconds = sensor.lastAt === null ? 0 : (t - sensor.lastAt) / 1000;
   const measured = measureCo2(sensor.state, room.co2, dtSeconds, sensor.rng);
   sensor.state = measured.state;
-  const conditions = roomConditionsAt(room.profile, t, rand);
+  const scheduled = roomConditionsAt(room.profile, t, rand);
+  // Windows opened wide by staff cool the room like the timetable's open windows do.
+  const conditions = room.overrides?.some((o) => o.kind === 'wide' && t >= o.from && t < o.to) ? { ...scheduled, windowsOpen: true } : scheduled;
   const climate = measureClimate(sensor.state, indoorClimate(t, conditions, room.profile.volumeM3), sensor.rng);
   const payload = buildReadingPayload({ co2: measured.co2, ...climate, seq: sensor.seq, ts: stamp ? t : undefined });
   sensor.seq++;
