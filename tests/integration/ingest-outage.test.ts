@@ -38,12 +38,12 @@ describe('ingest during a database outage', () => {
     cleanups.push(() => store.close());
     const env = { MQTT_URL: broker.url, DATA_DIR: data.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1', INGEST_FLUSH_INTERVAL_MS: '50', INGEST_DRAIN_TIMEOUT_MS: '500' };
     let ingest = await startIngest(loadIngestConfig(env), { logger, registry, store });
-    const device = await connectClient(broker.url, { clientId: 'nph-lobby-01' });
+    const device = await connectClient(broker.url, { clientId: 'nph-meeting1-01' });
     cleanups.push(() => device.endAsync());
     const t0 = Date.now() - 20 * 60_000;
     const publish = async (from: number, to: number) => {
       for (let i = from; i < to; i++) {
-        await device.publishAsync(buildSensorReadingTopic('nph-lobby-01'), JSON.stringify({ co2: 500 + i, ts: t0 + i * 1000, seq: i }), { qos: 1 });
+        await device.publishAsync(buildSensorReadingTopic('nph-meeting1-01'), JSON.stringify({ co2: 500 + i, ts: t0 + i * 1000, seq: i }), { qos: 1 });
       }
     };
 
@@ -66,7 +66,7 @@ describe('ingest during a database outage', () => {
 
     influx = await startInfluxd({ dir: influx.dir, httpPort: influx.port });
     const history = await waitFor(async () => {
-      const h = await store.history({ facility: 'nishi-public-hall', room: 'lobby', from: t0, to: Date.now(), resolution: 'raw' });
+      const h = await store.history({ facility: 'nishi-public-hall', room: 'meeting-1', from: t0, to: Date.now(), resolution: 'raw' });
       return h.length === 400 ? h : null;
     }, 30_000, 'all 400 readings stored after recovery');
     expect(history.map((p) => p.co2)).toEqual(Array.from({ length: 400 }, (_, i) => 500 + i));
