@@ -16,6 +16,7 @@ import { loadDashboardConfig } from './dashboard/src/config.ts';
 import { resolveStaffConsole } from './dashboard/src/staff/staff-console-config.ts';
 import { startSimulator } from './firmware-sim/src/app.ts';
 import { formatSimHelp, parseSimArgs, simHelpRequested } from './firmware-sim/src/config.ts';
+import { formatLoopReport } from './firmware-sim/src/loop-report.ts';
 import { startIngest } from './ingest/src/app.ts';
 import { alertEnvForSpeed, loadIngestConfig } from './ingest/src/config.ts';
 import { loadIngestFiles } from './ingest/src/ingest-files.ts';
@@ -77,7 +78,12 @@ try {
   stops.push(() => dashboard.close());
   if (simConfig) {
     const sim = await startSimulator(simConfig, { logger, registry });
-    stops.push(() => sim.close());
+    stops.push(async () => {
+      await sim.close();
+      // With --staff-loop: what the alerts were worth, per room and day, before the system stops.
+      const report = sim.loopReport();
+      if (report) process.stdout.write(`\n${formatLoopReport(report)}\n`);
+    });
   }
 
   const where = ingestConfig.INFLUX_URL ? `InfluxDB ${ingestConfig.INFLUX_URL} (database ${ingestConfig.INFLUX_DB})` : `${ingestConfig.DATA_DIR}/kanki.sqlite`;
