@@ -16,6 +16,7 @@ import { createKeyedRandom, createRng } from './random.ts';
 import type { LoopReport } from './loop-report.ts';
 import { createSimRoom, takeDueReadings, type SimRoom, type SimRoomOptions } from './room-sim.ts';
 import { createSimClock, resolveTimestampMode } from './sim-clock.ts';
+import { startTicker } from './ticker.ts';
 
 /** Counters over all devices, for the progress line and tests. */
 export type SimStats = {
@@ -141,9 +142,6 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
   }, 'simulator started');
   if (devices.size === 0) log.warn('the registry has no sensors to simulate');
 
-  let finish: () => void = () => {};
-  const done = new Promise<void>((resolve) => (finish = resolve));
-  let stopped = false;
   // Tick a few times per reading interval (real time), at most 50 times a second.
   const tickMs = Math.min(1000, Math.max(20, intervalMs / config.speed / 4));
   const faults: FaultRunner | undefined = Object.keys(config.faults).length === 0 ? undefined : createFaultRunner({
@@ -160,32 +158,14 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
     else if (device) devices.get(sensorId)?.send(encodeReading(device, payload, atMs));
   };
 
-  function tick(): void {
-    if (stopped) return;
-    const now = clock.now();
-    try {
+  const ticker = startTicker({
+    tickMs, now: () => clock.now(), endMs, logger: log, what: 'simulation',
+    step(now) {
       for (const room of rooms) takeDueReadings(room, now, endMs, { intervalMs, stamp, rand }, emit);
       faults?.tick(Math.min(now, endMs));
       loop?.advance();
-    } catch (err) {
-      // A bug in the model must not kill the process silently between ticks: log it and stop.
-      log.error({ err }, 'simulation step failed; stopping');
-      stop();
-      return;
-    }
-    if (now >= endMs) {
-      log.info({ simTime: new Date(endMs).toISOString() }, 'duration reached');
-      stop();
-    }
-  }
-  const timer = setInterval(tick, tickMs);
-  timer.unref();
-  function stop(): void {
-    stopped = true;
-    clearInterval(timer);
-    finish();
-  }
-  tick();
+    },
+  });
 
   function stats(): SimStats {
     const s: SimStats = { devices: devices.size, connected: 0, published: 0, errors: 0, buffered: 0, dropped: 0, inflight: 0, simTime: new Date(Math.min(clock.now(), endMs)).toISOString() };
@@ -209,14 +189,14 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
 
   let closing: Promise<void> | undefined;
   return {
-    done,
+    done: ticker.done,
     seed: config.seed,
     startMs,
     stats,
     loopReport: () => loop?.report() ?? null,
     close() {
       closing ??= (async () => {
-        stop();
+        ticker.stop();
         faults?.releaseAll();
         await loop?.close();
         await Promise.all([...devices.values()].map((d) => d.close(CLOSE_TIMEOUT_MS)));

@@ -22,6 +22,7 @@ import type { SimStats, Simulator } from './app.ts';
 import type { SimConfig } from './config.ts';
 import { createLoadState, loadSensorId, loadStateBytes, takeLoadReading, visitDueSensors } from './load-state.ts';
 import { createSimClock, resolveTimestampMode } from './sim-clock.ts';
+import { startTicker } from './ticker.ts';
 
 /** What the load mode needs from its caller. */
 export type LoadDeps = {
@@ -53,7 +54,6 @@ export async function startLoadSimulator(config: SimConfig, deps: LoadDeps): Pro
   const state = createLoadState({ sensors: n, seed: config.seed, startMs, intervalMs });
   const k = config.connections;
   const counts = { published: 0, errors: 0, dropped: 0 };
-  let stopped = false;
   let closing = false;
 
   const conns: Connection[] = Array.from({ length: k }, (_, c) => {
@@ -97,8 +97,6 @@ export async function startLoadSimulator(config: SimConfig, deps: LoadDeps): Pro
   await waitForConnections(conns, CONNECT_WAIT_MS, log);
 
   const clock = createSimClock({ startMs, speed: config.speed, realNow });
-  let resolveDone: () => void = () => {};
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
   const visit = (i: number, atMs: number): void => {
     const conn = conns[i % k] as Connection;
@@ -109,29 +107,7 @@ export async function startLoadSimulator(config: SimConfig, deps: LoadDeps): Pro
     conn.inflight++;
     conn.client.publish(buildSensorReadingTopic(loadSensorId(i)), takeLoadReading(state, i, atMs, stamp), PUBLISH_OPTIONS, onAck[i % k]);
   };
-  function tick(): void {
-    if (stopped) return;
-    const now = clock.now();
-    try {
-      visitDueSensors(state, now, endMs, n, visit);
-    } catch (err) {
-      log.error({ err }, 'load step failed; stopping');
-      stop();
-      return;
-    }
-    if (now >= endMs) {
-      log.info({ simTime: new Date(endMs).toISOString() }, 'duration reached');
-      stop();
-    }
-  }
-  const timer = setInterval(tick, TICK_MS);
-  timer.unref();
-  function stop(): void {
-    stopped = true;
-    clearInterval(timer);
-    resolveDone();
-  }
-  tick();
+  const ticker = startTicker({ tickMs: TICK_MS, now: () => clock.now(), endMs, logger: log, what: 'load', step: (now) => visitDueSensors(state, now, endMs, n, visit) });
 
   function stats(): SimStats {
     let connected = 0;
@@ -155,14 +131,14 @@ export async function startLoadSimulator(config: SimConfig, deps: LoadDeps): Pro
 
   let closed: Promise<void> | undefined;
   return {
-    done,
+    done: ticker.done,
     seed: config.seed,
     startMs,
     loopReport: () => null,
     stats,
     close() {
       closed ??= (async () => {
-        stop();
+        ticker.stop();
         const deadline = Date.now() + CLOSE_TIMEOUT_MS;
         while (conns.some((c) => c.inflight > 0 && c.client.connected) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         closing = true;

@@ -11,6 +11,7 @@
  * lessons and fall when windows open, in the ranges a real ward produces.
  */
 import { CO2_GENERATION_LPS, outdoorCo2Ppm } from './physics.ts';
+import { fmix32 } from './random.ts';
 
 /** Synthetic room kinds: what a ward's facilities mostly are. */
 export const LOAD_ROOM_KINDS = ['classroom', 'counter', 'meeting', 'gym', 'hall'] as const;
@@ -64,12 +65,7 @@ export function mixHash(seed: number, a: number, b = 0, c = 0): number {
   x = Math.imul(x ^ a, 0x01000193);
   x = Math.imul(x ^ b, 0x01000193);
   x = Math.imul(x ^ c, 0x01000193);
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
+  return fmix32(x);
 }
 
 /** `mixHash` mapped to [0, 1). */

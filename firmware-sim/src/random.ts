@@ -13,19 +13,24 @@ export type Rng = () => number;
 /** The same key always gives the same number in [0, 1) (for a given seed). */
 export type KeyedRandom = (key: string) => number;
 
-/** FNV-1a over the UTF-16 code units, then a murmur3 finaliser so that similar keys spread apart. */
-export function hashString(text: string, seed = 0): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+/** The murmur3 32-bit finaliser: spreads nearby inputs apart (an unsigned 32-bit result). */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/** FNV-1a over the UTF-16 code units, then the murmur3 finaliser so that similar keys spread apart. */
+export function hashString(text: string, seed = 0): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return fmix32(h);
 }
 
 /** mulberry32: tiny, fast and good enough for simulation noise. */
