@@ -9,6 +9,7 @@ import type { ReadingPayload } from '../../common/payloads.ts';
 import type { Registry, RoomEntry } from '../../common/registry.ts';
 import { closedLoopConfigOf, startClosedLoop, type ClosedLoop } from './closed-loop.ts';
 import { loadSimSecrets, type SimConfig } from './config.ts';
+import { targetedDevices } from './fault-plan.ts';
 import { startDevice, type SimDevice } from './device.ts';
 import { createFaultRunner, type FaultCounts, type FaultEvent, type FaultRunner } from './fault-runner.ts';
 import { availabilityOf, clientIdOf, encodeReading, simDeviceKey, simDeviceOf, type SimDeviceRef } from './formats.ts';
@@ -152,6 +153,9 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
     })),
   });
   if (faults) log.info({ faults: config.faults }, 'fault injection on');
+  const simulatedIds = new Set([...deviceRefs].flatMap(([key, ref]) => [key, ref.id]));
+  const unknownTargets = targetedDevices(config.faults).filter((id) => !simulatedIds.has(id));
+  if (unknownTargets.length > 0) log.warn({ unknownTargets }, 'faults are aimed at devices that are not simulated');
   const emit = (sensorId: string, payload: ReadingPayload, atMs: number) => {
     const device = deviceRefs.get(sensorId);
     if (faults) faults.emit(sensorId, payload, atMs);

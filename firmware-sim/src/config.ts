@@ -152,7 +152,7 @@ function simFlagsSchema(env: Record<string, string | undefined>, realNowMs = Dat
     inflight: numberFlag({ int: true, min: 1, max: 65_535 }).default(1000)
       .describe('load mode: unacknowledged QoS 1 readings per connection; readings due beyond it are counted as dropped'),
     faults: FaultListSchema.default({})
-      .describe('faults to inject: kind=rate[/h][:arg],... or all (demo rates); kinds and units in firmware-sim/README.md "Faults"'),
+      .describe('faults to inject: kind=rate[/h][:arg][@id|id],... or all (demo rates); kinds and units in firmware-sim/README.md "Faults"'),
     staffLoop: z.stringbool({ error: 'must be true or false (or just --staff-loop)' }).default(false)
       .describe('simulated staff open windows on alerts and acknowledge them; report minutes above 1000/1500 ppm with and without'),
     staffDelay: numberFlag({ min: 0, max: 240 }).default(5)

@@ -1,6 +1,7 @@
 /**
  * Which faults the simulated devices show, and how often: the `--faults` flag
- * (`spike=0.01,stuck=0.5/h:45m,dropout=1/h,skew=0.1:+9h`) parsed into a frozen `FaultPlan`.
+ * (`spike=0.01,stuck=0.5/h:45m,dropout=1/h,skew=0.1:+9h`, or aimed at some devices:
+ * `stuck=1/h:45m@tbe-c11-01|ncc-craft`) parsed into a frozen `FaultPlan`.
  *
  * Each fault has one rate with a fixed unit — a probability per reading, a rate per device-hour
  * (episodes: drop-outs, stuck values, held-back deliveries), a share of devices (clock skew), a
@@ -23,8 +24,12 @@ export type RateUnit = 'per-reading' | 'per-hour' | 'share-of-devices' | 'readin
 /** What a fault's optional argument means. */
 type ArgUnit = 'duration' | 'signed-duration' | 'bytes' | 'ppm' | 'none';
 
-/** One fault switched on: its rate (unit per kind) and its argument (duration in ms, bytes, ppm or offset in ms). */
-export type FaultSpec = Readonly<{ rate: number; arg: number }>;
+/**
+ * One fault switched on: its rate (unit per kind), its argument (duration in ms, bytes, ppm or
+ * offset in ms) and, when it is aimed at some devices only, their ids (`@id|id`: native ids,
+ * Tasmota topics, ESPHome prefixes, AirGradient serials).
+ */
+export type FaultSpec = Readonly<{ rate: number; arg: number; devices?: readonly string[] }>;
 
 /** The faults switched on; a kind that is absent is off. */
 export type FaultPlan = Readonly<Partial<Record<FaultKind, FaultSpec>>>;
@@ -107,6 +112,33 @@ function parseRate(kind: FaultKind, text: string): number | string {
   return rate;
 }
 
+/** `@id|id` after a fault: the devices it is aimed at (undefined = every device). */
+function parseDevices(kind: FaultKind, text: string | undefined): readonly string[] | undefined | string {
+  if (text === undefined) return undefined;
+  if (kind === 'storm') return 'storm hits every device at the same instant; it takes no @devices';
+  const ids = text.split('|').map((id) => id.trim());
+  if (ids.some((id) => id.length === 0)) return `${kind}: "@${text}" must list device ids separated by "|"`;
+  return Object.freeze(ids);
+}
+
+/**
+ * The part of a plan that applies to one device, known by any of `ids` (its simulator key, e.g.
+ * `tasmota:ncc-craft`, and its own id): faults aimed at other devices are left out.
+ */
+export function planForDevice(plan: FaultPlan, ids: readonly string[]): FaultPlan {
+  const out: Partial<Record<FaultKind, FaultSpec>> = {};
+  for (const kind of FAULT_KINDS) {
+    const spec = plan[kind];
+    if (spec && (!spec.devices || spec.devices.some((d) => ids.includes(d)))) out[kind] = spec;
+  }
+  return Object.freeze(out);
+}
+
+/** Device ids named by `@` in a plan (to warn about ids the simulation does not have). */
+export function targetedDevices(plan: FaultPlan): string[] {
+  return [...new Set(FAULT_KINDS.flatMap((k) => plan[k]?.devices ?? []))];
+}
+
 /** The unit of a rate in words, for errors, `--help` and the README. */
 export function describeUnit(unit: RateUnit): string {
   switch (unit) {
@@ -136,7 +168,7 @@ export function parseFaultList(text: string): FaultPlan {
       Object.assign(plan, demoFaultPlan());
       continue;
     }
-    const m = /^([a-z]+)=([^:]+)(?::(.+))?$/.exec(raw);
+    const m = /^([a-z]+)=([^:@]+)(?::([^@]+))?(?:@(.*))?$/.exec(raw);
     const kind = m?.[1] as FaultKind | undefined;
     if (!m || !kind || !FAULT_KINDS.includes(kind)) {
       problems.push(m && kind ? `unknown fault "${kind}" (known: ${FAULT_KINDS.join(', ')})` : `"${raw}" is not kind=rate[:argument]`);
@@ -144,10 +176,12 @@ export function parseFaultList(text: string): FaultPlan {
     }
     const rate = parseRate(kind, m[2] ?? '');
     const arg = parseArg(kind, m[3]);
+    const devices = parseDevices(kind, m[4]);
     if (typeof rate === 'string') problems.push(rate);
     if (typeof arg === 'string') problems.push(arg);
-    if (typeof rate === 'number' && typeof arg === 'number') {
-      if (rate > 0) plan[kind] = Object.freeze({ rate, arg });
+    if (typeof devices === 'string') problems.push(devices);
+    if (typeof rate === 'number' && typeof arg === 'number' && typeof devices !== 'string') {
+      if (rate > 0) plan[kind] = Object.freeze(devices ? { rate, arg, devices } : { rate, arg });
       else delete plan[kind];
     }
   }

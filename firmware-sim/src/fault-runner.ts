@@ -6,7 +6,7 @@
  */
 import type { ReadingPayload } from '../../common/payloads.ts';
 import type { SimDevice } from './device.ts';
-import { FAULT_KINDS, type FaultKind, type FaultPlan } from './fault-plan.ts';
+import { FAULT_KINDS, planForDevice, type FaultKind, type FaultPlan } from './fault-plan.ts';
 import { applyWireFaults } from './fault-wire.ts';
 import { createDeviceFaults, stormsBetween, type DeviceFaults } from './faults.ts';
 import { encodeReading, type SimDeviceRef, type SimMessage } from './formats.ts';
@@ -57,8 +57,9 @@ const realMs = (simMs: number, speed: number) => Math.max(20, simMs / speed);
 export function createFaultRunner(o: FaultRunnerOptions): FaultRunner {
   const counts: FaultCounts = Object.fromEntries(FAULT_KINDS.filter((k) => o.plan[k]).map((k) => [k, 0]));
   const states = new Map<string, { faults: DeviceFaults; held: SimMessage[][] }>();
-  for (const sensorId of o.devices.keys()) {
-    states.set(sensorId, { faults: createDeviceFaults(o.plan, { seed: o.seed, sensorId, startMs: o.startMs, intervalMs: o.intervalMs }), held: [] });
+  for (const [sensorId, { ref }] of o.devices) {
+    const plan = planForDevice(o.plan, [sensorId, ref.id]);
+    states.set(sensorId, { faults: createDeviceFaults(plan, { seed: o.seed, sensorId, startMs: o.startMs, intervalMs: o.intervalMs }), held: [] });
   }
   let stormsUpTo = o.startMs;
 

@@ -192,6 +192,17 @@ describe('simulator faults through broker, ingest and SQLite', () => {
   });
 
 
+  it('a fault aimed at one device (@id) leaves the others healthy', async () => {
+    const run = await runFaults({ registry: natives(3), faults: 'zero=0.3@fault-s2', minutes: 60, speed: 3600, ts: true });
+    const zeros = of(run.events, 'zero');
+    expect(zeros.length).toBeGreaterThan(5);
+    expect(new Set(zeros.map((e) => e.sensorId))).toEqual(new Set(['fault-s2']));
+    expect(await count(run.ingest, 'rejected', { reason: 'invalid_payload' })).toBe(zeros.length);
+    expect(run.rows.filter((r) => r.sensor === 'fault-s1')).toHaveLength(60);
+    expect(run.rows.filter((r) => r.sensor === 'fault-s3')).toHaveLength(60);
+    expect(run.rows.filter((r) => r.sensor === 'fault-s2')).toHaveLength(60 - zeros.length);
+  });
+
   it('stuck: a frozen value is stored flagged stuck from 30 minutes after it froze until it moves again', async () => {
     const run = await runFaults({ registry: natives(2), faults: 'stuck=0.7/h:45m', minutes: 240, speed: 3600, ts: true });
     const starts = of(run.events, 'stuck').filter((e) => e.episodeMs !== undefined);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReadingPayloadSchema, type ReadingPayload } from '../../common/payloads.ts';
 import { parseSimArgs, SimArgsError } from '../../firmware-sim/src/config.ts';
-import { demoFaultPlan, FAULT_KINDS, parseFaultList, type FaultPlan } from '../../firmware-sim/src/fault-plan.ts';
+import { demoFaultPlan, FAULT_KINDS, parseFaultList, planForDevice, targetedDevices, type FaultPlan } from '../../firmware-sim/src/fault-plan.ts';
 import { applyWireFaults } from '../../firmware-sim/src/fault-wire.ts';
 import { createDeviceFaults, episodeProbability, stormsBetween, type FaultedReading } from '../../firmware-sim/src/faults.ts';
 import { encodeReading, type SimDeviceRef } from '../../firmware-sim/src/formats.ts';
@@ -65,6 +65,31 @@ describe('--faults', () => {
     ]);
     expect(parseSimArgs([], {}).faults).toEqual({});
     expect(parseSimArgs(['--faults', 'all'], {}).faults).toEqual(demoFaultPlan());
+  });
+});
+
+describe('--faults aimed at some devices', () => {
+  it('reads @id|id after a fault, and gives each device only the faults aimed at it or at everyone', () => {
+    const plan = parseFaultList('spike=0.1,stuck=1/h:45m@tbe-c11-01|ncc-craft,nan=0.5@tasmota:ncc-craft');
+    expect(plan.stuck).toEqual({ rate: 1, arg: 45 * MIN, devices: ['tbe-c11-01', 'ncc-craft'] });
+    expect(Object.keys(planForDevice(plan, ['tbe-c11-01', 'tbe-c11-01']))).toEqual(['stuck', 'spike']);
+    expect(Object.keys(planForDevice(plan, ['tasmota:ncc-craft', 'ncc-craft']))).toEqual(['stuck', 'spike', 'nan']);
+    expect(Object.keys(planForDevice(plan, ['msn-age3-01', 'msn-age3-01']))).toEqual(['spike']);
+    expect(targetedDevices(plan)).toEqual(['tbe-c11-01', 'ncc-craft', 'tasmota:ncc-craft']);
+  });
+
+  it('refuses an empty id, and a storm aimed at devices (a storm hits everyone at once)', () => {
+    expect(() => parseFaultList('stuck=1/h@a||b')).toThrow(/must list device ids separated by "\|"/);
+    expect(() => parseFaultList('storm=1/h@a')).toThrow(/storm hits every device at the same instant/);
+  });
+
+  it('a device that is not aimed at behaves exactly as without the fault', () => {
+    const aimed = createDeviceFaults(planForDevice(parseFaultList('spike=1@other'), ['s1']), { seed: 3, sensorId: 's1', startMs: 0, intervalMs: 60_000 });
+    const healthy = createDeviceFaults({}, { seed: 3, sensorId: 's1', startMs: 0, intervalMs: 60_000 });
+    for (let i = 0; i < 50; i++) {
+      const r = { co2: 600 + i, temperature: 21, humidity: 40, seq: i };
+      expect(aimed.apply({ ...r }, i * 60_000)).toEqual(healthy.apply({ ...r }, i * 60_000));
+    }
   });
 });
 
