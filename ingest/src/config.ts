@@ -38,7 +38,7 @@ export const IngestEnvSchema = StoreEnvSchema.extend({
   ALERT_TICK_MS: int(50, 60_000).default(5000).describe('How often time-driven alert rules (sustain, silence, escalation) are checked'),
   ALERT_VERIFY_SECONDS: int(1, 86_400).default(600).describe('After "windows opened" / "occupancy reduced", CO2 must fall within this long or the alert escalates'),
   ALERT_VERIFY_DROP_PERCENT: int(1, 90).default(20).describe('…by this much (or below the ventilate threshold)'),
-  ALERT_RISING: z.enum(['true', 'false']).default('false').transform((v) => v === 'true')
+  ALERT_RISING: z.enum(['true', 'false']).default('true').transform((v) => v === 'true')
     .describe('Early warning: raise the alert before the ventilate line when CO2 is above "fair" and rising steadily towards it (README "Alerts")'),
   ALERT_RISING_HORIZON_SECONDS: int(1, 7200).default(600).describe('…when at its current slope it reaches the ventilate line within this long'),
   ALERT_RISING_SPAN_SECONDS: int(1, 7200).default(600).describe('…judging the slope over this long of room values'),

@@ -18,6 +18,11 @@
  *    burst after an outage refine the value but cannot complete a sustain — staff are alerted to air
  *    as it is now, not to a backlog.
  *
+ * The early warning (`rules.risingEnabled`, rising.ts): a room at or above "fair" whose value has
+ * risen steadily enough to reach ventilate within `risingHorizonMs` gets its alert now, as `raised`
+ * with `reason: 'rising'`; it continues as the normal alert if the room crosses, and resolves once
+ * the rise has stopped below the line for `sustainMs`.
+ *
  * The closed loop: staff acknowledge an open alert with what they did (`onAcknowledge`). After
  * "windows opened" or "occupancy reduced" the engine watches the value: once it has fallen by
  * `verifyDropRatio` from the value at acknowledgement, or below the room's ventilate threshold, the
@@ -80,7 +85,8 @@ export type RoomAlertState = Readonly<z.infer<typeof StateSchema>>;
 export type AlertReading = { sensor: string; time: number; co2: number; quality: string };
 
 /**
- * What staff are told. `raised`: the room entered ventilate or critical and no alert was open.
+ * What staff are told. `raised`: the room entered ventilate or critical and no alert was open, or
+ * (`reason: 'rising'`, with `projectedMinutes`) is climbing steadily towards ventilate.
  * `escalated`: an open alert rose to critical (`reason: 'critical'`) or is still at or above
  * ventilate `escalateAfterMs` after it was raised (`reason: 'duration'`); each at most once per
  * alert. `resolved`: the room is back at good or fair. `sensor_offline` / `sensor_online`: the room
@@ -291,19 +297,21 @@ type OpenAlert = NonNullable<RoomAlertState['alert']>;
 function earlyWarning(s: Draft, rules: AlertRules, thresholds: Thresholds, now: number, co2: number, events: AlertEvent[]): void {
   const value = s.value as number;
   const rank = rankOf(s.level);
-  const p = project(s.rising, value, thresholds.ventilate, rules);
+  if (s.alert !== null && !s.alert.early) return;
+  // The slope only where it can matter: it runs on every reading and tick of every room.
   if (s.alert === null) {
-    if (!rules.risingEnabled || rank < 0 || rank >= VENTILATE || value < thresholds.fair || !risingNow(p, rules) || p === null) return;
+    if (!rules.risingEnabled || rank < 0 || rank >= VENTILATE || value < thresholds.fair) return;
+    const p = project(s.rising, value, thresholds.ventilate, rules);
+    if (p === null || !risingNow(p, rules)) return;
     s.alert = { id: `co2-${now}`, startedAt: now, critical: false, duration: false, ack: null, early: true, calmSince: null };
     events.push({ type: 'raised', level: s.level, co2, at: now, alertId: s.alert.id, reason: 'rising', projectedMinutes: Math.max(1, Math.ceil(p.minutes)) });
     return;
   }
-  if (!s.alert.early) return;
   if (rank >= VENTILATE) {
     s.alert = { ...s.alert, early: false, calmSince: null };
     return;
   }
-  if (stillRising(p, rules) || value >= thresholds.ventilate) {
+  if (value >= thresholds.ventilate || stillRising(project(s.rising, value, thresholds.ventilate, rules), rules)) {
     if (s.alert.calmSince !== null) s.alert = { ...s.alert, calmSince: null };
     return;
   }
