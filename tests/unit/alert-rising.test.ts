@@ -5,6 +5,7 @@ import { DEFAULT_THRESHOLDS } from '../../common/levels.ts';
 import {
   initialRoomAlertState, onAcknowledge, onReading, onTick, restoreState, serializeState, type AlertEvent, type RoomAlertState,
 } from '../../ingest/src/alerts/engine.ts';
+import { project, risingNow, stillRising } from '../../ingest/src/alerts/rising.ts';
 import { DEFAULT_ALERT_RULES, type AlertRules } from '../../ingest/src/alerts/rules.ts';
 
 const MIN = 60_000;
@@ -149,6 +150,26 @@ describe('early warning for a steadily rising room', () => {
     const improving = room.events.find((e) => e.type === 'improving') as AlertEvent;
     // Not at once (the value was already below 1000 when acknowledged): only after it fell by 50 ppm.
     expect(improving.at).toBeGreaterThan(13 * MIN);
+  });
+});
+
+describe('the robust slope', () => {
+  const series = (f: (m: number) => number, minutes = 10) => Array.from({ length: minutes + 1 }, (_, m) => ({ t: m * MIN, v: f(m) }));
+
+  it('one spike neither makes nor breaks a trend (a least-squares slope would follow it)', () => {
+    const flat = project(series((m) => (m === 9 ? 1400 : 900)), 900, 1000, DEFAULT_ALERT_RULES);
+    expect(flat?.ppmPerMinute).toBe(0);
+    expect(risingNow(flat, DEFAULT_ALERT_RULES)).toBe(false);
+    const rise = project(series((m) => (m === 4 ? 400 : 800 + 20 * m)), 1000, 1000, DEFAULT_ALERT_RULES);
+    expect(rise?.ppmPerMinute).toBe(20);
+    expect(risingNow(project(series((m) => (m === 4 ? 400 : 700 + 20 * m)), 900, 1000, DEFAULT_ALERT_RULES), DEFAULT_ALERT_RULES)).toBe(true);
+  });
+
+  it('says nothing until half the span is covered, and keeping an alert needs less than raising one', () => {
+    expect(project(series((m) => 800 + 30 * m, 4), 920, 1000, DEFAULT_ALERT_RULES)).toBeNull();
+    const gentle = project(series((m) => 900 + 7 * m), 970, 1000, DEFAULT_ALERT_RULES);
+    expect(risingNow(gentle, DEFAULT_ALERT_RULES)).toBe(false);
+    expect(stillRising(gentle, DEFAULT_ALERT_RULES)).toBe(true);
   });
 });
 
