@@ -52,6 +52,7 @@ try {
   const ingestConfig = loadIngestConfig(alertEnvForSpeed({
     MQTT_URL: mqttUrl, DATA_DIR: tmp.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1',
     INGEST_WARMUP_SECONDS: '0', KANKI_STAFF: 'config/staff.example.yaml', KANKI_REGISTRY: registryFile, LOG_LEVEL: 'warn',
+    ...(process.env.ALERT_RISING ? { ALERT_RISING: process.env.ALERT_RISING } : {}),
   }, draft.speed));
   const store = createSqliteStore({ file: join(tmp.path, 'kanki.sqlite') }, { logger });
   await store.init();
@@ -68,7 +69,8 @@ try {
     `bench:loop — ${registry.rooms.length} rooms of ${registry.facilities.length} facilities, ${new Date(config.start ?? 0).toISOString()} + ${hours} h at ${config.speed}× ` +
     `(≈ ${Math.round((config.duration ?? 0) / config.speed)} s), seed ${config.seed}; staff: p ${config.staffProbability}, delay ${config.staffDelay} min, ` +
     `wide ${config.staffWideMinutes} min, then ajar at ${config.staffAjarAch} ACH until ${({ 'lesson-and-resolved': 'the lesson is over and the alert resolved', resolved: 'the alert resolves', lesson: 'the lesson ends' })[config.staffAjarUntil]}; ingest sustain ${ingestConfig.ALERT_SUSTAIN_SECONDS} s, window ${ingestConfig.ALERT_WINDOW_SECONDS} s, ` +
-    `escalate ${ingestConfig.ALERT_ESCALATE_AFTER_SECONDS} s, verify ${ingestConfig.ALERT_VERIFY_SECONDS} s (real)\n`,
+    `escalate ${ingestConfig.ALERT_ESCALATE_AFTER_SECONDS} s, verify ${ingestConfig.ALERT_VERIFY_SECONDS} s (real), ` +
+    `early warning (ALERT_RISING) ${ingestConfig.ALERT_RISING ? `on: horizon ${ingestConfig.ALERT_RISING_HORIZON_SECONDS} s, span ${ingestConfig.ALERT_RISING_SPAN_SECONDS} s (real)` : 'off'}\n`,
   );
   const sim = await startSimulator(config, { logger, registry });
   stops.push(() => sim.close());

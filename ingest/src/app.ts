@@ -123,6 +123,9 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       staleAfterMs: config.STALE_AFTER_SECONDS * 1000,
       verifyAfterMs: config.ALERT_VERIFY_SECONDS * 1000,
       verifyDropRatio: config.ALERT_VERIFY_DROP_PERCENT / 100,
+      risingEnabled: config.ALERT_RISING,
+      risingHorizonMs: config.ALERT_RISING_HORIZON_SECONDS * 1000,
+      risingSpanMs: config.ALERT_RISING_SPAN_SECONDS * 1000,
     }),
     {
       registry, log: alertLog, metrics, logger: logger.child({ component: 'alerts' }), now,

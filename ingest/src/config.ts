@@ -38,6 +38,10 @@ export const IngestEnvSchema = StoreEnvSchema.extend({
   ALERT_TICK_MS: int(50, 60_000).default(5000).describe('How often time-driven alert rules (sustain, silence, escalation) are checked'),
   ALERT_VERIFY_SECONDS: int(1, 86_400).default(600).describe('After "windows opened" / "occupancy reduced", CO2 must fall within this long or the alert escalates'),
   ALERT_VERIFY_DROP_PERCENT: int(1, 90).default(20).describe('…by this much (or below the ventilate threshold)'),
+  ALERT_RISING: z.enum(['true', 'false']).default('true').transform((v) => v === 'true')
+    .describe('Early warning: raise the alert before the ventilate line when CO2 is above "fair" and rising steadily towards it (README "Alerts")'),
+  ALERT_RISING_HORIZON_SECONDS: int(1, 7200).default(600).describe('…when at its current slope it reaches the ventilate line within this long'),
+  ALERT_RISING_SPAN_SECONDS: int(1, 7200).default(600).describe('…judging the slope over this long of room values'),
   ALERT_DB: z.string().optional().describe('Alert database (SQLite): alerts, events, audit, engine state, outbox. Default DATA_DIR/ingest/alerts.sqlite'),
   KANKI_NOTIFY: z.string().optional().describe('Notification config (YAML): channels, recipients, outside-hours policy, digests. Unset: alerts are stored and published, nobody is notified'),
   KANKI_STAFF: z.string().default('config/staff.example.yaml').describe('Staff users, API token and console password hashes (YAML, shared with the dashboard); "none" disables the staff API. Production refuses the example tokens and passwords'),
@@ -95,6 +99,8 @@ export function alertEnvForSpeed(env: Record<string, string | undefined>, speed:
   scale('ALERT_WINDOW_SECONDS', 1);
   scale('ALERT_ESCALATE_AFTER_SECONDS', 1);
   scale('ALERT_VERIFY_SECONDS', 1);
+  scale('ALERT_RISING_HORIZON_SECONDS', 1);
+  scale('ALERT_RISING_SPAN_SECONDS', 1);
   scale('ALERT_TICK_MS', 100);
   scale('STALE_AFTER_SECONDS', 10);
   scale('INGEST_WARMUP_SECONDS', 0);

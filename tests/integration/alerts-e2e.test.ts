@@ -70,7 +70,7 @@ async function startClassroom(brokerUrl: string, startPpm: number) {
   return room;
 }
 
-async function setup() {
+async function setup(env: Record<string, string> = {}) {
   const logger = createSilentLogger();
   const broker = await startTestBroker();
   cleanups.push(() => broker.close());
@@ -95,6 +95,7 @@ async function setup() {
   const config = loadIngestConfig({
     MQTT_URL: broker.url, DATA_DIR: data.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1',
     ALERT_SUSTAIN_SECONDS: '1', ALERT_WINDOW_SECONDS: '1', ALERT_TICK_MS: '100', ALERT_VERIFY_SECONDS: '2', STALE_AFTER_SECONDS: '30',
+    ...env,
   });
   const start = async () => {
     const ingest = await startIngest(config, { logger, registry, store, staff, notify });
@@ -164,6 +165,30 @@ describe('alerts end to end', () => {
     // The link is spent.
     const again = await fetch(link, { method: 'POST', body: new URLSearchParams({ action: 'false_alarm' }) });
     expect(again.status).toBe(410);
+  });
+
+  it('early warning: a classroom climbing towards 1000 ppm is notified before it gets there, with the projection, and the usual link and closed loop work', async () => {
+    // One reading per 100 ms is one minute of the room: a 10-minute span and horizon are 1 s here.
+    const { broker, receiver, start } = await setup({ ALERT_RISING: 'true', ALERT_RISING_SPAN_SECONDS: '1', ALERT_RISING_HORIZON_SECONDS: '1' });
+    const ingest = await start();
+    const room = await startClassroom(broker.url, 700);
+
+    const raised = await waitFor(() => ofType(receiver.notices, 'raised')[0], 15_000, 'early raised notice');
+    expect(raised.event).toMatchObject({ reason: 'rising' });
+    expect(raised.event.co2).toBeLessThan(1000);
+    expect(raised.event.projectedMinutes).toBeGreaterThanOrEqual(1);
+    expect(raised.links.ack).toBeDefined();
+
+    const done = await fetch(raised.links.ack!.replace('localhost', '127.0.0.1'), { method: 'POST', body: new URLSearchParams({ action: 'windows_opened' }) });
+    expect(done.status).toBe(200);
+    room.windowsOpen = true;
+
+    const resolved = await waitFor(() => ofType(receiver.notices, 'resolved')[0], 20_000, 'resolved notice');
+    expect(resolved.event.alertId).toBe(raised.event.alertId);
+    expect(ofType(receiver.notices, 'improving')).toHaveLength(1);
+    expect(ofType(receiver.notices, 'raised')).toHaveLength(1);
+    const detail = await staffApi(ingest).get(`/alerts/${raised.event.alertId}`);
+    expect((detail.body.events as { type: string; reason: string | null }[])[0]).toMatchObject({ type: 'raised', reason: 'rising' });
   });
 
   it('acknowledged through the staff API but CO₂ does not fall: escalated for no improvement, and staff are asked again', async () => {

@@ -4,6 +4,7 @@
  * is good again. Real broker, real ingest, real SQLite store; the timing rules are shortened.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { AlertMessageSchema } from '../../common/alert-message.ts';
 import { createSilentLogger } from '../../common/logger.ts';
 import { loadRegistryFile } from '../../common/registry.ts';
 import { createSqliteStore } from '../../common/store/sqlite-store.ts';
@@ -68,5 +69,53 @@ describe('ingest alerts', () => {
     expect(['fair', 'good']).toContain(resolved.level);
     expect(alerts.filter((a) => a.type === 'raised')).toHaveLength(1);
     expect(JSON.stringify(alerts)).not.toContain('tbe-c32-01');
+  });
+
+  it('with ALERT_RISING, warns early for a room climbing steadily towards the line and resolves when it levels off below it', async () => {
+    const logger = createSilentLogger();
+    const broker = await startTestBroker();
+    cleanups.push(() => broker.close());
+    const data = makeTempDir();
+    cleanups.push(() => data.remove());
+    const store = createSqliteStore({ file: `${data.path}/kanki.sqlite` }, { logger });
+    await store.init();
+    cleanups.push(() => store.close());
+    const ingest = await startIngest(
+      loadIngestConfig({
+        MQTT_URL: broker.url, DATA_DIR: data.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1',
+        ALERT_SUSTAIN_SECONDS: '1', ALERT_WINDOW_SECONDS: '1', ALERT_TICK_MS: '100',
+        ALERT_RISING: 'true', ALERT_RISING_SPAN_SECONDS: '2', ALERT_RISING_HORIZON_SECONDS: '2',
+      }),
+      { logger, registry: loadRegistryFile('config/registry.demo.yaml'), store },
+    );
+    cleanups.push(() => ingest.close());
+    const staff = await connectClient(broker.url);
+    cleanups.push(() => staff.endAsync());
+    const alerts: AlertMessage[] = [];
+    staff.on('message', (_t, p) => alerts.push(JSON.parse(p.toString()) as AlertMessage));
+    await staff.subscribeAsync(ALERTS_FILTER, { qos: 1 });
+    const device = await connectClient(broker.url, { clientId: 'tbe-c32-01' });
+    cleanups.push(() => device.endAsync());
+
+    // +8 ppm every 100 ms (160 ppm per 2-s span) from 820, levelling off at 960: never at 1000.
+    let co2 = 820;
+    let seq = 0;
+    const feeder = setInterval(() => {
+      co2 = Math.min(960, co2 + 8);
+      void device.publishAsync(buildSensorReadingTopic('tbe-c32-01'), JSON.stringify({ co2, ts: Date.now(), seq: seq++ }), { qos: 1 });
+    }, 100);
+    cleanups.push(() => clearInterval(feeder));
+
+    const raised = await waitFor(() => alerts.find((a) => a.type === 'raised'), 10_000, 'early alert raised');
+    const parsed = AlertMessageSchema.parse(raised);
+    expect(parsed).toMatchObject({ facility: 'tobe-elementary', room: 'class-3-2', reason: 'rising' });
+    expect(parsed.projectedMinutes).toBeGreaterThanOrEqual(1);
+    expect(['good', 'fair']).toContain(parsed.level);
+    expect(parsed.co2).toBeLessThan(1000);
+
+    const resolved = await waitFor(() => alerts.find((a) => a.type === 'resolved'), 15_000, 'early alert resolved');
+    expect(resolved.alertId).toBe(raised.alertId);
+    expect(alerts.filter((a) => a.type === 'raised')).toHaveLength(1);
+    expect(alerts.some((a) => a.level === 'ventilate' || a.level === 'critical')).toBe(false);
   });
 });

@@ -87,6 +87,22 @@ describe('renderNotice: alerts', () => {
     expect(levelLabel('critical', 'ja')).toBe('すぐに換気');
   });
 
+  it('says plainly that CO₂ keeps rising and when it will pass the line, for an early alert', () => {
+    const early = alert({ level: 'fair', co2: 912, reason: 'rising', projectedMinutes: 4 });
+    const ja = renderNotice(early, 'ja');
+    expect(ja.subject).toContain('CO₂濃度が上がり続けています');
+    expect(ja.text).toContain('CO₂濃度が上がり続けています（現在 912 ppm）。約4分で1000ppmを超える見込みです。');
+    expect(ja.text).toContain('対角線上の窓を2か所、10〜15cm開けてください。');
+    expect(ja.text).toContain('対応を記録する: https://kanki.example.jp/ack/tok123');
+    const en = renderNotice(early, 'en');
+    expect(en.subject).toContain('CO₂ rising (fresh air needed soon)');
+    expect(en.text).toContain('CO₂ keeps rising (now 912 ppm) and will pass 1000 ppm in about 4 min at this rate.');
+    expect(en.text).toContain('Open two windows on opposite sides (10–15 cm)');
+    expect(actionText(early, 'en')).toContain('Open two windows');
+    // Without the minutes (an older outbox row) it still reads.
+    expect(renderNotice(alert({ level: 'fair', co2: 912, reason: 'rising' }), 'ja').text).toContain('まもなく1000ppmを超える見込みです');
+  });
+
   it('asks for more when windows were opened but CO₂ did not fall', () => {
     const n = alert({ type: 'escalated', reason: 'no_improvement', trend: { ppmPer10Min: 0, direction: 'steady' } });
     expect(renderNotice(n, 'en').text).toContain('CO₂ has not fallen since windows were opened — open more windows or reduce the number of people in the room.');

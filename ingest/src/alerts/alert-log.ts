@@ -37,6 +37,8 @@ export type AlertEventRecord = {
   reason: string | null;
   actor: string | null;
   action: string | null;
+  /** On an early `raised` (`reason: 'rising'`) just recorded: the engine's projected minutes. Not stored: only the notification says it. */
+  projectedMinutes?: number;
 };
 
 export type AuditEntry = {
@@ -166,7 +168,10 @@ export class AlertLog {
       ...row, status: next.status, level: next.level, closed_at: next.closedAt, co2_max: next.co2Max, escalated: next.escalated,
       ack_action: next.ackAction, ack_by: next.ackBy, ack_at: next.ackAt,
     });
-    const event: AlertEventRecord = { id: Number(lastInsertRowid), alertId: row.id, type: e.type, level: e.level, co2: e.co2, at: e.at, reason: e.reason ?? null, actor: e.ack?.by ?? null, action: e.ack?.action ?? null };
+    const event: AlertEventRecord = {
+      id: Number(lastInsertRowid), alertId: row.id, type: e.type, level: e.level, co2: e.co2, at: e.at, reason: e.reason ?? null, actor: e.ack?.by ?? null, action: e.ack?.action ?? null,
+      ...(e.projectedMinutes !== undefined ? { projectedMinutes: e.projectedMinutes } : {}),
+    };
     return { alert, event };
   }
 

@@ -31,6 +31,8 @@ export type AlertMessage = {
   /** The alert's id in the staff API (the engine's own id if the alert database was unavailable). */
   alertId: string;
   reason?: string;
+  /** On an early `raised` (`reason: 'rising'`): projected minutes to the ventilate threshold. */
+  projectedMinutes?: number;
   ack?: { action: AckAction; by: string; at: string };
 };
 
@@ -182,6 +184,7 @@ export class AlertService {
         facility: room.facilityId, room: room.roomId, type: e.type, level: e.level, co2: e.co2, at: new Date(e.at).toISOString(),
         alertId: recorded[i] ? String(recorded[i].alert.id) : e.alertId,
         ...(e.reason ? { reason: e.reason } : {}),
+        ...(e.projectedMinutes !== undefined ? { projectedMinutes: e.projectedMinutes } : {}),
         ...(e.ack ? { ack: { action: e.ack.action, by: e.ack.by, at: new Date(e.ack.at).toISOString() } } : {}),
       };
       this.deps.publish(buildAlertTopic(room.facilityId, room.roomId), JSON.stringify(message));

@@ -18,6 +18,11 @@
  *    burst after an outage refine the value but cannot complete a sustain — staff are alerted to air
  *    as it is now, not to a backlog.
  *
+ * The early warning (`rules.risingEnabled`, rising.ts): a room at or above "fair" whose value has
+ * risen steadily enough to reach ventilate within `risingHorizonMs` gets its alert now, as `raised`
+ * with `reason: 'rising'`; it continues as the normal alert if the room crosses, and resolves once
+ * the rise has stopped below the line for `sustainMs`.
+ *
  * The closed loop: staff acknowledge an open alert with what they did (`onAcknowledge`). After
  * "windows opened" or "occupancy reduced" the engine watches the value: once it has fallen by
  * `verifyDropRatio` from the value at acknowledgement, or below the room's ventilate threshold, the
@@ -30,6 +35,7 @@ import { KankiError } from '../../../common/errors.ts';
 import { LevelSchema, levelFor, type Level, type Thresholds } from '../../../common/levels.ts';
 import { ACK_ACTIONS, type AckAction } from '../notify/notifier.ts';
 import type { AlertRules } from './rules.ts';
+import { addSample, project, risingNow, stillRising } from './rising.ts';
 import { roomValue } from './room-value.ts';
 
 /** Levels that can be confirmed, lowest first; the index is the level's rank ("no data" ranks -1). */
@@ -63,8 +69,13 @@ const StateSchema = z.object({
       action: z.enum(ACK_ACTIONS), by: z.string(), at: z.number(), baseline: z.number().nullable(),
       outcome: z.enum(['pending', 'improving', 'settled']),
     }).nullable().default(null),
+    /** Raised early by the rising rule and the room has not (yet) confirmed ventilate; `calmSince`: since when the rise has stopped. */
+    early: z.boolean().default(false),
+    calmSince: Time.default(null),
   }).nullable(),
   offline: z.object({ id: z.string(), since: z.number(), reason: z.enum(['silent', 'flagged', 'lwt']) }).nullable(),
+  /** Room values sampled by reading time for the rising rule (see rising.ts); bounded to its span. */
+  rising: z.array(z.object({ t: z.number(), v: z.number() })).default([]),
 });
 
 /** Everything the engine remembers about one room. Plain JSON data; treat as immutable. */
@@ -74,7 +85,8 @@ export type RoomAlertState = Readonly<z.infer<typeof StateSchema>>;
 export type AlertReading = { sensor: string; time: number; co2: number; quality: string };
 
 /**
- * What staff are told. `raised`: the room entered ventilate or critical and no alert was open.
+ * What staff are told. `raised`: the room entered ventilate or critical and no alert was open, or
+ * (`reason: 'rising'`, with `projectedMinutes`) is climbing steadily towards ventilate.
  * `escalated`: an open alert rose to critical (`reason: 'critical'`) or is still at or above
  * ventilate `escalateAfterMs` after it was raised (`reason: 'duration'`); each at most once per
  * alert. `resolved`: the room is back at good or fair. `sensor_offline` / `sensor_online`: the room
@@ -93,7 +105,9 @@ export type AlertEvent = {
   at: number;
   /** Stable id of the alert the event belongs to: the same on raised, escalated and resolved. */
   alertId: string;
-  reason?: 'critical' | 'duration' | 'no_improvement' | 'silent' | 'flagged' | 'lwt';
+  reason?: 'critical' | 'duration' | 'no_improvement' | 'silent' | 'flagged' | 'lwt' | 'rising';
+  /** On `raised` with `reason: 'rising'`: minutes until the value reaches the ventilate threshold at its current slope (at least 1). */
+  projectedMinutes?: number;
   /** On `acknowledged`: who did what. */
   ack?: { action: AckAction; by: string; at: number };
 };
@@ -107,7 +121,7 @@ type Draft = { -readonly [K in keyof RoomAlertState]: RoomAlertState[K] };
 export function initialRoomAlertState(): RoomAlertState {
   return {
     version: 1, window: [], value: null, lastOkAt: null, lastSeenAt: null, watchingSince: null, level: 'nodata',
-    atLeastSince: [...NO_TRACKING], atMostSince: [...NO_TRACKING], sensors: [], alert: null, offline: null,
+    atLeastSince: [...NO_TRACKING], atMostSince: [...NO_TRACKING], sensors: [], alert: null, offline: null, rising: [],
   };
 }
 
@@ -238,24 +252,28 @@ function evaluate(s: Draft, rules: AlertRules, thresholds: Thresholds, now: numb
     s.offline = null;
   }
 
+  if (s.lastOkAt !== null) s.rising = addSample(s.rising, s.lastOkAt, s.value, rules);
   const candidate = rankOf(candidateLevel(s.value, s.level, thresholds, rules.hysteresisPpm));
   s.atLeastSince = track(s.atLeastSince, 0, candidate, now);
   s.atMostSince = track(s.atMostSince, candidate, RANKED.length - 1, now);
   const next = confirmedLevel(s, now - rules.sustainMs);
   if (next !== s.level) {
+    const before = rankOf(s.level);
     s.level = next;
     const rank = rankOf(next);
     if (rank >= VENTILATE && s.alert === null) {
-      s.alert = { id: `co2-${now}`, startedAt: now, critical: next === 'critical', duration: false, ack: null };
+      s.alert = { id: `co2-${now}`, startedAt: now, critical: next === 'critical', duration: false, ack: null, early: false, calmSince: null };
       events.push({ type: 'raised', level: next, co2, at: now, alertId: s.alert.id });
     } else if (next === 'critical' && s.alert !== null && !s.alert.critical) {
       s.alert = { ...s.alert, critical: true };
       events.push({ type: 'escalated', level: next, co2, at: now, alertId: s.alert.id, reason: 'critical' });
-    } else if (rank < VENTILATE && s.alert !== null) {
+    } else if (rank < VENTILATE && s.alert !== null && (!s.alert.early || rank < before)) {
+      // An early alert stays open while the room climbs from good to fair; it resolves on a fall.
       events.push({ type: 'resolved', level: next, co2, at: now, alertId: s.alert.id });
       s.alert = null;
     }
   }
+  if (rules.risingEnabled || s.alert?.early) earlyWarning(s, rules, thresholds, now, co2, events);
   if (s.alert?.ack && s.alert.ack.outcome === 'pending') checkRemedy(s, s.alert, s.alert.ack, thresholds, rules, now, co2, events);
   // "Still bad" means confirmed and current: a room whose value already fell (windows opened) is not
   // escalated, nor one whose staff acted and whose remedy the closed loop is still judging.
@@ -269,6 +287,44 @@ function evaluate(s: Draft, rules: AlertRules, thresholds: Thresholds, now: numb
 type OpenAlert = NonNullable<RoomAlertState['alert']>;
 
 /**
+ * The rising rule (rules.ts `risingEnabled`, rising.ts): with no alert open and the room below
+ * ventilate, at or above "fair" and climbing steadily towards the line within the horizon, raise
+ * the alert now (`reason: 'rising'`). An early alert whose room confirms ventilate becomes a normal
+ * alert; one whose rise has stopped below the line for `sustainMs` resolves, so staff are never
+ * left with an alert that cannot end. An early alert already open keeps being judged after the rule
+ * is switched off.
+ */
+function earlyWarning(s: Draft, rules: AlertRules, thresholds: Thresholds, now: number, co2: number, events: AlertEvent[]): void {
+  const value = s.value as number;
+  const rank = rankOf(s.level);
+  if (s.alert !== null && !s.alert.early) return;
+  // The slope only where it can matter: it runs on every reading and tick of every room.
+  if (s.alert === null) {
+    if (!rules.risingEnabled || rank < 0 || rank >= VENTILATE || value < thresholds.fair) return;
+    const p = project(s.rising, value, thresholds.ventilate, rules);
+    if (p === null || !risingNow(p, rules)) return;
+    s.alert = { id: `co2-${now}`, startedAt: now, critical: false, duration: false, ack: null, early: true, calmSince: null };
+    events.push({ type: 'raised', level: s.level, co2, at: now, alertId: s.alert.id, reason: 'rising', projectedMinutes: Math.max(1, Math.ceil(p.minutes)) });
+    return;
+  }
+  if (rank >= VENTILATE) {
+    s.alert = { ...s.alert, early: false, calmSince: null };
+    return;
+  }
+  if (value >= thresholds.ventilate || stillRising(project(s.rising, value, thresholds.ventilate, rules), rules)) {
+    if (s.alert.calmSince !== null) s.alert = { ...s.alert, calmSince: null };
+    return;
+  }
+  const calmSince = s.alert.calmSince ?? now;
+  if (now - calmSince >= rules.sustainMs) {
+    events.push({ type: 'resolved', level: s.level, co2, at: now, alertId: s.alert.id });
+    s.alert = null;
+  } else if (s.alert.calmSince === null) {
+    s.alert = { ...s.alert, calmSince };
+  }
+}
+
+/**
  * The closed loop after "windows opened" / "occupancy reduced": improving once the value fell by
  * `verifyDropRatio` of the value at acknowledgement (or below the ventilate threshold); after
  * `verifyAfterMs` without that, escalate and clear the acknowledgement so staff are asked again.
@@ -277,7 +333,9 @@ type OpenAlert = NonNullable<RoomAlertState['alert']>;
 function checkRemedy(s: Draft, alert: OpenAlert, ack: NonNullable<OpenAlert['ack']>, thresholds: Thresholds, rules: AlertRules, now: number, co2: number, events: AlertEvent[]): void {
   const value = s.value as number;
   const baseline = ack.baseline ?? value;
-  if (value <= baseline * (1 - rules.verifyDropRatio) || value < thresholds.ventilate) {
+  // An early alert is below the line from the start: there the value must fall by the hysteresis.
+  const belowLine = alert.early ? value <= baseline - rules.hysteresisPpm : value < thresholds.ventilate;
+  if (value <= baseline * (1 - rules.verifyDropRatio) || belowLine) {
     s.alert = { ...alert, ack: { ...ack, baseline, outcome: 'improving' } };
     events.push({ type: 'improving', level: s.level, co2, at: now, alertId: alert.id });
   } else if (now - ack.at >= rules.verifyAfterMs) {
@@ -307,6 +365,7 @@ function toNoData(s: Draft): void {
   s.level = 'nodata';
   s.atLeastSince = [...NO_TRACKING];
   s.atMostSince = [...NO_TRACKING];
+  s.rising = [];
 }
 
 /** The value's level, but a level is left downwards only below its threshold minus the hysteresis. */

@@ -155,6 +155,9 @@ export function actionText(notice: AlertNotice, lang: Lang): string | null {
       if (reason === 'no_improvement') return ACTIONS.noImprovement[lang];
       break;
     case 'raised':
+      // An early warning comes at "fair" or "good": the room still needs the windows opened now.
+      if (reason === 'rising') return ACTIONS.ventilate[lang];
+      break;
     case 'sensor_online':
       break;
   }
@@ -171,6 +174,7 @@ function statusText(notice: AlertNotice, lang: Lang): string {
   const ja = lang === 'ja';
   switch (type) {
     case 'raised':
+      if (reason === 'rising') return ja ? 'CO₂濃度が上がり続けています（まもなく換気が必要）' : 'CO₂ rising (fresh air needed soon)';
       return label;
     case 'escalated':
       if (reason === 'no_improvement') return ja ? `換気の効果が出ていません（${label}）` : `No improvement yet (${label})`;
@@ -198,6 +202,15 @@ function leadText(notice: AlertNotice, lang: Lang, timeZone: string): string {
   const ja = lang === 'ja';
   switch (type) {
     case 'raised': {
+      if (reason === 'rising') {
+        const minutes = notice.event.projectedMinutes;
+        const soon = minutes === undefined
+          ? (ja ? 'まもなく' : 'soon')
+          : (ja ? `約${minutes}分で` : `in about ${minutes} min`);
+        return ja
+          ? `CO₂濃度が上がり続けています（現在 ${ppm}）。${soon}${thresholds.ventilate}ppmを超える見込みです。`
+          : `CO₂ keeps rising (now ${ppm}) and will pass ${thresholds.ventilate} ppm ${soon} at this rate.`;
+      }
       if (level === 'critical') {
         return ja
           ? `CO₂濃度が ${ppm} になりました（${label}）。${thresholds.critical} ppm 以上は、すぐに換気が必要です。`

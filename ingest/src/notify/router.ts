@@ -63,6 +63,7 @@ export function routeEvent(deps: RouterDeps, room: RoomEntry, alert: AlertRecord
       event: {
         type: event.type, level: event.level, co2: event.co2, at: event.at, alertId: String(alert.id),
         ...(event.reason ? { reason: event.reason as NoticeReason } : {}),
+        ...(event.projectedMinutes !== undefined ? { projectedMinutes: event.projectedMinutes } : {}),
         thresholds: { ...room.thresholds }, trend,
         ...(event.type === 'acknowledged' && alert.ack ? { ack: alert.ack } : {}),
       },

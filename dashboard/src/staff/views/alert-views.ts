@@ -33,6 +33,7 @@ function alertItem(v: StaffView, a: StaffAlert, buttons: 'list' | 'detail' | fal
   return html`<li class="staff-alert room level-${a.kind === 'sensor' ? 'nodata' : a.level}" data-alert-id="${a.id}" data-status="${a.status}">
 <h2 class="staff-alert-room"><a href="/staff/alerts/${a.id}">${roomLabel(v, a.facility, a.room)}</a></h2>
 <p>${a.kind === 'sensor' ? html`<span class="badge level-nodata">${v.t.t('staff.alert.sensor')}</span>` : levelBadge(v, a.level)}
+${a.kind === 'co2' && a.reason === 'rising' ? html` <span class="staff-flag staff-flag-early" data-reason="rising">${v.t.t('staff.alert.early')}</span>` : ''}
 ${a.escalated ? html` <span class="staff-flag">${v.t.t('staff.alert.escalated')}</span>` : ''}
 ${a.status === 'resolved' ? html` <span class="staff-flag staff-flag-done">${v.t.t('staff.alert.resolved')}</span>` : ''}</p>
 <p class="time">${v.t.t('staff.alert.opened', { time: when(v, a.openedAt) })}${a.closedAt ? ` · ${v.t.t('staff.alert.closed', { time: when(v, a.closedAt) })}` : ''}${a.co2Max !== null ? ` · ${v.t.t('staff.alert.max', { co2: v.t.number(a.co2Max) })}` : ''}</p>
