@@ -3,7 +3,7 @@
  * are already doing about the room, policy, seeded keyed draw), so a run's decisions are repeatable
  * and testable without a broker.
  *
- * - Only `raised` and `escalated` ask for action (escalations: critical, duration, no_improvement).
+ * - Only `raised` and `escalated` ask for action (escalations: critical, duration, no_improvement, relapse).
  *   `resolved`, `improving`, `acknowledged` and sensor events do not.
  * - Each notice is acted on with `probability` (a teacher mid-lesson may miss a notification; the
  *   ingest's escalation asks again), decided by a keyed draw on the alert, event and reason.

@@ -165,6 +165,42 @@ describe('acknowledgement and the closed loop', () => {
     expect(room.summary()).toContain('improving@8:ventilate:990');
   });
 
+  it('improving, then back over the line and climbing (windows shut too soon): staff are asked again', () => {
+    const room = createRoom(NO_ESCALATION);
+    room.run(0, 8, { a: () => 1400 });
+    room.ack(8 * MIN, 'windows_opened');
+    // Falls to 980 (improving, still within the hysteresis, so the alert stays open), then climbs back.
+    room.run(8, 30, { a: steps([10, 1400], [14, 980], [Infinity, 1150]) });
+    expect(room.summary()).toEqual([
+      'raised@5:ventilate:1400', 'acknowledged@8:ventilate:1400', 'improving@11:ventilate:980', 'escalated:relapse@20:ventilate:1150',
+    ]);
+    // The acknowledgement is cleared: staff can say what they did again.
+    expect(room.ack(30 * MIN, 'windows_opened')).toBeUndefined();
+  });
+
+  it('improving by 20 % but still over the line 10 minutes later: staff are asked again, once', () => {
+    const room = createRoom(NO_ESCALATION);
+    room.run(0, 8, { a: () => 1600 });
+    room.ack(8 * MIN, 'windows_opened');
+    room.run(8, 40, { a: steps([10, 1600], [Infinity, 1250]) });
+    expect(room.summary()).toEqual([
+      'raised@5:critical:1600', 'acknowledged@8:critical:1600', 'improving@11:critical:1250', 'escalated:relapse@21:ventilate:1250',
+    ]);
+  });
+
+  it('a brief return over the line does not ask again, and the relapse clock survives a restart', () => {
+    const brief = createRoom(NO_ESCALATION);
+    brief.run(0, 8, { a: () => 1400 });
+    brief.ack(8 * MIN, 'windows_opened');
+    brief.run(8, 40, { a: steps([10, 1400], [14, 980], [17, 1150], [Infinity, 980]) });
+    expect(brief.summary().filter((e) => e.includes('relapse'))).toEqual([]);
+    const restarted = createRoom(NO_ESCALATION);
+    restarted.run(0, 8, { a: () => 1400 });
+    restarted.ack(8 * MIN, 'windows_opened');
+    restarted.run(8, 30, { a: steps([10, 1400], [14, 980], [Infinity, 1150]) }, [17 * MIN]);
+    expect(restarted.summary().at(-1)).toBe('escalated:relapse@20:ventilate:1150');
+  });
+
   it('false alarm stops the duration escalation but a rise to critical still escalates', () => {
     const room = createRoom();
     room.run(0, 6, { a: () => 1100 });

@@ -110,6 +110,15 @@ describe('renderNotice: alerts', () => {
     expect(renderNotice(n, 'ja').text).toContain('横ばい');
   });
 
+  it('asks to open the windows again when CO₂ is back over the line after improving', () => {
+    const n = alert({ type: 'escalated', reason: 'relapse', co2: 1150 });
+    const ja = renderNotice(n, 'ja');
+    expect(ja.subject).toContain('再び上がっています');
+    expect(ja.text).toContain('再び 1000 ppm を超えています');
+    expect(ja.text).toContain('もう一度窓を開けてください');
+    expect(renderNotice(n, 'en').text).toContain('Open the windows again. When you close them, leave two of them open a little.');
+  });
+
   it('asks to check power and Wi-Fi when the monitor is offline, without a value', () => {
     const n = alert({ type: 'sensor_offline', level: 'nodata', co2: null, reason: 'lwt', trend: null });
     const ja = renderNotice(n, 'ja');

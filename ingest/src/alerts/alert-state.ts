@@ -40,6 +40,9 @@ const StateSchema = z.object({
     ack: z.object({
       action: z.enum(ACK_ACTIONS), by: z.string(), at: z.number(), baseline: z.number().nullable(),
       outcome: z.enum(['pending', 'improving', 'settled']),
+      /** While improving: the lowest value since, and since when the room has been back over the line. */
+      low: Time.default(null),
+      relapseSince: Time.default(null),
     }).nullable().default(null),
     /** Raised early by the rising rule and the room has not (yet) confirmed ventilate; `calmSince`: since when the rise has stopped. */
     early: z.boolean().default(false),
@@ -65,7 +68,8 @@ export type AlertReading = { sensor: string; time: number; co2: number; quality:
  * has no usable data (`reason`: `silent` — no reading at all, `flagged` — only flagged readings,
  * `lwt` — every sensor's status says offline) and when data returns. `acknowledged`: staff said what
  * they did. `improving`: after "windows opened" / "occupancy reduced" the value fell as it should;
- * if it does not, `escalated` with `reason: 'no_improvement'`.
+ * if it does not, `escalated` with `reason: 'no_improvement'`; if it fell and then climbs back over
+ * the line and stays there (windows shut too soon), `escalated` with `reason: 'relapse'`.
  */
 export type AlertEvent = {
   type: 'raised' | 'escalated' | 'resolved' | 'sensor_offline' | 'sensor_online' | 'acknowledged' | 'improving';
@@ -77,7 +81,7 @@ export type AlertEvent = {
   at: number;
   /** Stable id of the alert the event belongs to: the same on raised, escalated and resolved. */
   alertId: string;
-  reason?: 'critical' | 'duration' | 'no_improvement' | 'silent' | 'flagged' | 'lwt' | 'rising';
+  reason?: 'critical' | 'duration' | 'no_improvement' | 'relapse' | 'silent' | 'flagged' | 'lwt' | 'rising';
   /** On `raised` with `reason: 'rising'`: minutes until the value reaches the ventilate threshold at its current slope (at least 1). */
   projectedMinutes?: number;
   /** On `acknowledged`: who did what. */

@@ -114,7 +114,7 @@ export function onAcknowledge(
       ...alert,
       // A false alarm stops the duration escalation; a remedy is judged by the closed loop instead.
       duration: alert.duration || !remedy,
-      ack: { action: ack.action, by: ack.by, at: now, baseline: value, outcome: remedy ? 'pending' : 'settled' },
+      ack: { action: ack.action, by: ack.by, at: now, baseline: value, outcome: remedy ? 'pending' : 'settled', low: null, relapseSince: null },
     },
   };
   const co2 = value === null ? null : Math.round(value);
@@ -167,6 +167,7 @@ function evaluate(s: Draft, rules: AlertRules, thresholds: Thresholds, now: numb
   }
   if (rules.risingEnabled || s.alert?.early) earlyWarning(s, rules, thresholds, now, co2, events);
   if (s.alert?.ack && s.alert.ack.outcome === 'pending') checkRemedy(s, s.alert, s.alert.ack, thresholds, rules, now, co2, events);
+  if (s.alert?.ack && s.alert.ack.outcome === 'improving') checkRelapse(s, s.alert, s.alert.ack, thresholds, rules, now, co2, events);
   // "Still bad" means confirmed and current: a room whose value already fell (windows opened) is not
   // escalated, nor one whose staff acted and whose remedy the closed loop is still judging.
   if (s.alert !== null && !s.alert.duration && s.alert.ack === null && rankOf(s.level) >= VENTILATE && candidate >= VENTILATE && now - s.alert.startedAt >= rules.escalateAfterMs) {
@@ -228,13 +229,34 @@ function checkRemedy(s: Draft, alert: OpenAlert, ack: NonNullable<OpenAlert['ack
   // An early alert is below the line from the start: there the value must fall by the hysteresis.
   const belowLine = alert.early ? value <= baseline - rules.hysteresisPpm : value < thresholds.ventilate;
   if (value <= baseline * (1 - rules.verifyDropRatio) || belowLine) {
-    s.alert = { ...alert, ack: { ...ack, baseline, outcome: 'improving' } };
+    s.alert = { ...alert, ack: { ...ack, baseline, outcome: 'improving', low: value, relapseSince: null } };
     events.push({ type: 'improving', level: s.level, co2, at: now, alertId: alert.id });
   } else if (now - ack.at >= rules.verifyAfterMs) {
     s.alert = { ...alert, duration: true, ack: null };
     events.push({ type: 'escalated', level: s.level, co2, at: now, alertId: alert.id, reason: 'no_improvement' });
   } else if (ack.baseline === null) {
     s.alert = { ...alert, ack: { ...ack, baseline } };
+  }
+}
+
+/**
+ * After `improving`, the room must get and stay under the ventilate line. Staff are asked again
+ * (`escalated`, `reason: 'relapse'`, the acknowledgement cleared as after `no_improvement`) when it
+ * is over the line and either climbing back — at least the hysteresis above its lowest value since
+ * — for `sustainMs` (windows shut too soon), or still over it `verifyAfterMs` after it began to
+ * improve (the remedy helped but not enough: one window ajar in a full room). Without this an open,
+ * improving alert would say nothing more while the room spends the rest of the lesson over the line.
+ */
+function checkRelapse(s: Draft, alert: OpenAlert, ack: NonNullable<OpenAlert['ack']>, thresholds: Thresholds, rules: AlertRules, now: number, co2: number, events: AlertEvent[]): void {
+  const value = s.value as number;
+  const low = Math.min(ack.low ?? value, value);
+  const relapseSince = value >= thresholds.ventilate ? (ack.relapseSince ?? now) : null;
+  const climbing = value >= low + rules.hysteresisPpm;
+  if (relapseSince !== null && now - relapseSince >= (climbing ? rules.sustainMs : rules.verifyAfterMs)) {
+    s.alert = { ...alert, ack: null };
+    events.push({ type: 'escalated', level: s.level, co2, at: now, alertId: alert.id, reason: 'relapse' });
+  } else if (low !== ack.low || relapseSince !== ack.relapseSince) {
+    s.alert = { ...alert, ack: { ...ack, low, relapseSince } };
   }
 }
 

@@ -63,6 +63,10 @@ const ACTIONS = {
     ja: '今すぐ窓やドアを大きく開けて、換気扇を回してください。人が多いときは、一部の人に別の部屋へ移ってもらってください。',
     en: 'Open windows and doors wide now and turn on the ventilation fan. If the room is crowded, move some people to another room.',
   },
+  relapse: {
+    ja: 'もう一度窓を開けてください。閉めるときは全部閉めずに、2か所を少し開けたままにしてください。',
+    en: 'Open the windows again. When you close them, leave two of them open a little.',
+  },
   noImprovement: {
     ja: '窓を開けてもCO₂が下がっていません。開ける窓を増やすか、部屋の人数を減らしてください。',
     en: 'CO₂ has not fallen since windows were opened — open more windows or reduce the number of people in the room.',
@@ -153,6 +157,7 @@ export function actionText(notice: AlertNotice, lang: Lang): string | null {
       return ack?.action === 'false_alarm' ? null : ACTIONS.watch[lang];
     case 'escalated':
       if (reason === 'no_improvement') return ACTIONS.noImprovement[lang];
+      if (reason === 'relapse') return ACTIONS.relapse[lang];
       break;
     case 'raised':
       // An early warning comes at "fair" or "good": the room still needs the windows opened now.
@@ -178,6 +183,7 @@ function statusText(notice: AlertNotice, lang: Lang): string {
       return label;
     case 'escalated':
       if (reason === 'no_improvement') return ja ? `換気の効果が出ていません（${label}）` : `No improvement yet (${label})`;
+      if (reason === 'relapse') return ja ? `再び上がっています（${label}）` : `Rising again (${label})`;
       if (reason === 'critical') return ja ? `${label}（さらに上昇）` : `${label} (rising further)`;
       return ja ? `${label}（続いています）` : `${label} (still high)`;
     case 'resolved':
@@ -222,6 +228,7 @@ function leadText(notice: AlertNotice, lang: Lang, timeZone: string): string {
     }
     case 'escalated':
       if (reason === 'no_improvement') return ja ? `窓を開けた後も、CO₂濃度が下がっていません（現在 ${ppm}）。` : `CO₂ has not fallen since windows were opened (now ${ppm}).`;
+      if (reason === 'relapse') return ja ? `換気で一度下がったCO₂濃度が、再び ${thresholds.ventilate} ppm を超えています（現在 ${ppm}）。` : `CO₂ fell after the windows were opened but is back above ${thresholds.ventilate} ppm (now ${ppm}).`;
       if (reason === 'critical') return ja ? `CO₂濃度がさらに上がり、${ppm} になりました（${label}）。` : `CO₂ has risen further to ${ppm} (${label}).`;
       return ja ? `CO₂濃度が高い状態が続いています（現在 ${ppm}、${label}）。` : `CO₂ is still high (now ${ppm}, ${label}).`;
     case 'resolved':
