@@ -27,7 +27,8 @@
  * "windows opened" or "occupancy reduced" the engine watches the value: once it has fallen by
  * `verifyDropRatio` from the value at acknowledgement, or below the room's ventilate threshold, the
  * alert is `improving`; if neither happens within `verifyAfterMs`, it escalates (`no_improvement`)
- * and the acknowledgement is cleared, so staff are asked again. "False alarm" settles at once and
+ * and the acknowledgement is cleared, so staff are asked again. An improving alert whose room climbs back
+ * over the line, or stays over it, asks staff again too (`relapse`). "False alarm" settles at once and
  * stops the duration escalation (a rise to critical still escalates: that is new information).
  */
 import { levelFor, type Level, type Thresholds } from '../../../common/levels.ts';
