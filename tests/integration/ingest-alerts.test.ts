@@ -21,31 +21,37 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** Broker, SQLite store and ingest with `env`; a staff client collecting alert messages; the classroom's monitor. */
+async function startAlerting(env: Record<string, string>) {
+  const logger = createSilentLogger();
+  const broker = await startTestBroker();
+  cleanups.push(() => broker.close());
+  const data = makeTempDir();
+  cleanups.push(() => data.remove());
+  const store = createSqliteStore({ file: `${data.path}/kanki.sqlite` }, { logger });
+  await store.init();
+  cleanups.push(() => store.close());
+  const ingest = await startIngest(
+    loadIngestConfig({
+      MQTT_URL: broker.url, DATA_DIR: data.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1',
+      ALERT_SUSTAIN_SECONDS: '1', ALERT_WINDOW_SECONDS: '1', ALERT_TICK_MS: '100', ...env,
+    }),
+    { logger, registry: loadRegistryFile('config/registry.demo.yaml'), store },
+  );
+  cleanups.push(() => ingest.close());
+  const staff = await connectClient(broker.url);
+  cleanups.push(() => staff.endAsync());
+  const alerts: AlertMessage[] = [];
+  staff.on('message', (_t, p) => alerts.push(JSON.parse(p.toString()) as AlertMessage));
+  await staff.subscribeAsync(ALERTS_FILTER, { qos: 1 });
+  const device = await connectClient(broker.url, { clientId: 'tbe-c32-01' });
+  cleanups.push(() => device.endAsync());
+  return { ingest, alerts, device };
+}
+
 describe('ingest alerts', () => {
   it('raises one alert after the sustain window and resolves it when the air is good again', async () => {
-    const logger = createSilentLogger();
-    const broker = await startTestBroker();
-    cleanups.push(() => broker.close());
-    const data = makeTempDir();
-    cleanups.push(() => data.remove());
-    const store = createSqliteStore({ file: `${data.path}/kanki.sqlite` }, { logger });
-    await store.init();
-    cleanups.push(() => store.close());
-    const ingest = await startIngest(
-      loadIngestConfig({
-        MQTT_URL: broker.url, DATA_DIR: data.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1',
-        ALERT_SUSTAIN_SECONDS: '1', ALERT_WINDOW_SECONDS: '1', ALERT_TICK_MS: '100',
-      }),
-      { logger, registry: loadRegistryFile('config/registry.demo.yaml'), store },
-    );
-    cleanups.push(() => ingest.close());
-    const staff = await connectClient(broker.url);
-    cleanups.push(() => staff.endAsync());
-    const alerts: AlertMessage[] = [];
-    staff.on('message', (_t, p) => alerts.push(JSON.parse(p.toString()) as AlertMessage));
-    await staff.subscribeAsync(ALERTS_FILTER, { qos: 1 });
-    const device = await connectClient(broker.url, { clientId: 'tbe-c32-01' });
-    cleanups.push(() => device.endAsync());
+    const { alerts, device } = await startAlerting({});
 
     let co2 = 1250;
     let seq = 0;
@@ -72,30 +78,7 @@ describe('ingest alerts', () => {
   });
 
   it('with ALERT_RISING, warns early for a room climbing steadily towards the line and resolves when it levels off below it', async () => {
-    const logger = createSilentLogger();
-    const broker = await startTestBroker();
-    cleanups.push(() => broker.close());
-    const data = makeTempDir();
-    cleanups.push(() => data.remove());
-    const store = createSqliteStore({ file: `${data.path}/kanki.sqlite` }, { logger });
-    await store.init();
-    cleanups.push(() => store.close());
-    const ingest = await startIngest(
-      loadIngestConfig({
-        MQTT_URL: broker.url, DATA_DIR: data.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1',
-        ALERT_SUSTAIN_SECONDS: '1', ALERT_WINDOW_SECONDS: '1', ALERT_TICK_MS: '100',
-        ALERT_RISING: 'true', ALERT_RISING_SPAN_SECONDS: '2', ALERT_RISING_HORIZON_SECONDS: '2',
-      }),
-      { logger, registry: loadRegistryFile('config/registry.demo.yaml'), store },
-    );
-    cleanups.push(() => ingest.close());
-    const staff = await connectClient(broker.url);
-    cleanups.push(() => staff.endAsync());
-    const alerts: AlertMessage[] = [];
-    staff.on('message', (_t, p) => alerts.push(JSON.parse(p.toString()) as AlertMessage));
-    await staff.subscribeAsync(ALERTS_FILTER, { qos: 1 });
-    const device = await connectClient(broker.url, { clientId: 'tbe-c32-01' });
-    cleanups.push(() => device.endAsync());
+    const { alerts, device } = await startAlerting({ ALERT_RISING: 'true', ALERT_RISING_SPAN_SECONDS: '2', ALERT_RISING_HORIZON_SECONDS: '2' });
 
     // +8 ppm every 100 ms (160 ppm per 2-s span) from 820, levelling off at 960: never at 1000.
     let co2 = 820;
