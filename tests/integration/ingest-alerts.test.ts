@@ -5,15 +5,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertMessageSchema } from '../../common/alert-message.ts';
-import { createSilentLogger } from '../../common/logger.ts';
 import { loadRegistryFile } from '../../common/registry.ts';
-import { createSqliteStore } from '../../common/store/sqlite-store.ts';
 import { ALERTS_FILTER, buildSensorReadingTopic } from '../../common/topics.ts';
 import type { AlertMessage } from '../../ingest/src/alerts/alert-service.ts';
-import { startIngest } from '../../ingest/src/app.ts';
-import { loadIngestConfig } from '../../ingest/src/config.ts';
-import { connectClient, startTestBroker } from '../helpers/mqtt.ts';
-import { makeTempDir } from '../helpers/temp-dir.ts';
+import { startIngestFixture } from '../helpers/ingest-fixture.ts';
+import { connectClient } from '../helpers/mqtt.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -23,22 +19,9 @@ afterEach(async () => {
 
 /** Broker, SQLite store and ingest with `env`; a staff client collecting alert messages; the classroom's monitor. */
 async function startAlerting(env: Record<string, string>) {
-  const logger = createSilentLogger();
-  const broker = await startTestBroker();
-  cleanups.push(() => broker.close());
-  const data = makeTempDir();
-  cleanups.push(() => data.remove());
-  const store = createSqliteStore({ file: `${data.path}/kanki.sqlite` }, { logger });
-  await store.init();
-  cleanups.push(() => store.close());
-  const ingest = await startIngest(
-    loadIngestConfig({
-      MQTT_URL: broker.url, DATA_DIR: data.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1',
-      ALERT_SUSTAIN_SECONDS: '1', ALERT_WINDOW_SECONDS: '1', ALERT_TICK_MS: '100', ...env,
-    }),
-    { logger, registry: loadRegistryFile('config/registry.demo.yaml'), store },
-  );
-  cleanups.push(() => ingest.close());
+  const { broker, ingest } = await startIngestFixture(loadRegistryFile('config/registry.demo.yaml'), cleanups, {
+    ALERT_SUSTAIN_SECONDS: '1', ALERT_WINDOW_SECONDS: '1', ALERT_TICK_MS: '100', ...env,
+  });
   const staff = await connectClient(broker.url);
   cleanups.push(() => staff.endAsync());
   const alerts: AlertMessage[] = [];
