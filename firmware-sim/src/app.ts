@@ -7,7 +7,7 @@
 import type { Logger } from '../../common/logger.ts';
 import type { ReadingPayload } from '../../common/payloads.ts';
 import type { Registry, RoomEntry } from '../../common/registry.ts';
-import { closedLoopConfigOf, startClosedLoop, type ClosedLoop } from './closed-loop.ts';
+import { closedLoopConfigOf, startClosedLoop, type ClosedLoop, type ClosedLoopStats } from './closed-loop.ts';
 import { loadSimSecrets, type SimConfig } from './config.ts';
 import { targetedDevices } from './fault-plan.ts';
 import { startDevice, type SimDevice } from './device.ts';
@@ -45,6 +45,8 @@ export type SimStats = {
   connections?: { up: number; total: number };
   /** Faults injected so far, by kind (only with `--faults`; see fault-runner.ts for the units). */
   faults?: FaultCounts;
+  /** With `--staff-loop`: what the simulated staff did (1/0 for connected, so every field is a number). */
+  staff?: Record<keyof ClosedLoopStats, number>;
 };
 
 /** What the simulator needs from its caller. */
@@ -107,7 +109,7 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
   for (const { sensorId, room } of selected) byRoom.set(room, [...(byRoom.get(room) ?? []), sensorId]);
   const roomOptions: SimRoomOptions = { seed: config.seed, startMs, intervalMs, sensorType: config.sensorType };
   const rooms: SimRoom[] = [...byRoom].map(([entry, ids]) => createSimRoom(entry, ids, roomOptions, rand));
-  // Simulated staff who react to alerts, and a twin per room (closed-loop.ts); subscribed before the first reading.
+  // Simulated staff who react to alerts, and a twin per room (closed-loop.ts); they connect in the background.
   const loop: ClosedLoop | undefined = config.staffLoop
     ? await startClosedLoop(
       [...byRoom.keys()].map((entry, i) => ({ entry, room: rooms[i] as SimRoom })),
@@ -188,6 +190,10 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
       s.inflight += ds.inflight;
     }
     if (faults) s.faults = faults.counts();
+    if (loop) {
+      const l = loop.stats();
+      s.staff = { ...l, connected: l.connected ? 1 : 0 };
+    }
     return { ...s, reconnects, byFormat };
   }
 

@@ -93,7 +93,7 @@ type Looped = {
   lessonEnd: number | null;
 };
 
-/** Connects the staff to the broker and attaches twins and tallies to `rooms`; resolves once subscribed. */
+/** Attaches twins and tallies to `rooms` and starts the staff's connection to the broker (which retries while it is down). */
 export async function startClosedLoop(
   rooms: readonly { entry: RoomEntry; room: SimRoom }[],
   config: ClosedLoopConfig,
@@ -182,14 +182,28 @@ export async function startClosedLoop(
     l.pending = timer;
   }
 
-  const client: MqttClient = await mqtt.connectAsync(config.brokerUrl, {
+  // Not awaited: like the simulated devices, the staff keep trying while the broker is down
+  // (MQTT.js reconnects every second; the first connection problem of an outage is logged).
+  const client: MqttClient = mqtt.connect(config.brokerUrl, {
     clientId: config.clientId, username: config.mqttUsername, password: config.mqttPassword,
     protocolVersion: 4, reconnectPeriod: 1000, connectTimeout: 10_000, clean: true,
   });
-  stats.connected = true;
-  client.on('connect', () => (stats.connected = true));
+  let outageLogged = false;
+  client.on('connect', () => {
+    stats.connected = true;
+    outageLogged = false;
+    // A clean session forgets its subscription: subscribe on every connect.
+    client.subscribe(ALERTS_FILTER, { qos: 1 }, (err) => {
+      if (err) log.warn({ err }, 'the simulated staff cannot subscribe to alerts');
+      else log.debug('simulated staff subscribed to alerts');
+    });
+  });
   client.on('close', () => (stats.connected = false));
-  client.on('error', (err) => log.warn({ err }, 'staff MQTT connection error'));
+  client.on('error', (err) => {
+    if (outageLogged) return;
+    outageLogged = true;
+    log.warn({ err }, 'simulated staff cannot reach the broker; retrying');
+  });
   client.on('message', (topic, payload) => {
     let parsed;
     try {
@@ -204,7 +218,6 @@ export async function startClosedLoop(
     }
     onNotice(parsed.data);
   });
-  await client.subscribeAsync(ALERTS_FILTER, { qos: 1 });
   log.info({ rooms: looped.size, probability: config.policy.probability, meanDelayMinutes: config.policy.meanDelayMinutes, ...config.plan }, 'simulated staff listening for alerts');
 
   let closing: Promise<void> | undefined;

@@ -20,7 +20,8 @@ import { startSimulator } from '../../firmware-sim/src/app.ts';
 import { parseSimArgs } from '../../firmware-sim/src/config.ts';
 import { alertEnvForSpeed } from '../../ingest/src/config.ts';
 import { startIngestFixture } from '../helpers/ingest-fixture.ts';
-import { connectClient } from '../helpers/mqtt.ts';
+import { connectClient, startTestBroker } from '../helpers/mqtt.ts';
+import { freePort } from '../setup/influxd.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const SPEED = 180;
@@ -96,4 +97,29 @@ describe('simulator closed loop', () => {
     expect(row?.withLoop.above1000).toBeLessThan(row?.withoutLoop.above1000 ?? 0);
     expect(row?.withLoop.peak).toBeLessThan(row?.withoutLoop.peak ?? 0);
   }, 40_000);
+
+  it('the simulated staff keep trying while the broker is down, and listen once it is up', async () => {
+    const port = await freePort();
+    const config = parseSimArgs([
+      '--broker', `mqtt://127.0.0.1:${port}`, '--speed', '60', '--seed', '3', '--reconnect-min', '0.05', '--reconnect-max', '0.2',
+      '--staff-loop', '--staff-api', 'http://127.0.0.1:9', '--staff-probability', '0', '--log-level', 'silent',
+    ], { KANKI_SIM_STAFF_TOKEN: SCHOOL_TOKEN });
+    const sim = await startSimulator(config, { logger: createSilentLogger(), registry });
+    cleanups.push(() => sim.close());
+    expect(sim.stats().staff).toMatchObject({ connected: 0, notices: 0 });
+
+    const broker = await startTestBroker(port);
+    cleanups.push(() => broker.close());
+    await waitFor(() => sim.stats().staff?.connected === 1, 10_000, 'staff connected');
+    // Subscribed: an alert for the simulated room reaches them (with probability 0 they let it pass).
+    const ingestStandIn = await connectClient(broker.url, { clientId: 'test-alert-publisher' });
+    cleanups.push(() => ingestStandIn.endAsync());
+    const message = { facility: 'tobe-elementary', room: 'class-3-2', type: 'raised', level: 'ventilate', co2: 1200, at: new Date().toISOString(), alertId: '1' };
+    await waitFor(async () => {
+      await ingestStandIn.publishAsync('kanki/v1/alerts/tobe-elementary/class-3-2', JSON.stringify(message), { qos: 1 });
+      return (sim.stats().staff?.notices ?? 0) > 0;
+    }, 10_000, 'a notice received');
+    expect(sim.stats().staff).toMatchObject({ invalid: 0, windowOpenings: 0 });
+    expect(sim.stats().staff?.missed).toBe(sim.stats().staff?.notices);
+  });
 });
