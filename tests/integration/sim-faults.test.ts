@@ -113,6 +113,25 @@ async function runFaults(o: {
 
 /** The flag of a reading no fault touched: an empty room can read a little under 380 ppm with a sensor reading low. */
 const unfaulted = (r: Row) => (r.co2 < 380 ? 'below-floor' : 'ok');
+/**
+ * The ingest's jump rule (ingest/src/quality.ts) on stored rows: more than 1000 ppm from the median
+ * of the sensor's previous (up to 5) readings within 5 minutes, unless it continues a steady run
+ * (two steps the same way, each at most 1000 ppm).
+ */
+const isJump = (previous: readonly Row[], r: Row): boolean => {
+  const recent = previous.filter((p) => r.time - p.time <= 5 * MIN);
+  if (recent.length === 0) return false;
+  const [p1, p2] = [recent.at(-1), recent.at(-2)];
+  if (p1 && p2) {
+    const step = r.co2 - p1.co2;
+    const before = p1.co2 - p2.co2;
+    if (Math.sign(step) === Math.sign(before) && step !== 0 && Math.abs(step) <= 1000 && Math.abs(before) <= 1000) return false;
+  }
+  const sorted = recent.map((p) => p.co2).sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+  return Math.abs(r.co2 - median) > 1000;
+};
 const of = (events: FaultEvent[], kind: string) => events.filter((e) => e.kind === kind);
 /** Devices stamp whole milliseconds (a simulated instant may carry a fraction). */
 const key = (sensor: string, time: number) => `${sensor}@${Math.floor(time)}`;
@@ -225,13 +244,15 @@ describe('simulator faults through broker, ingest and SQLite', () => {
     expect(inEpisodes).toBeGreaterThan(0);
     // Every row: stuck exactly when its value has not changed for 30 minutes (the ingest's clock
     // starts at the first of a run of equal values, which may begin before an episode or outlast
-    // it when the neighbouring reading happens to have the same value).
+    // it when the neighbouring reading happens to have the same value). When an episode ends
+    // during a lesson, the room may have moved more than 1000 ppm from the frozen value: the first
+    // readings after it are then jumps until the sensor's median catches up.
     let stuckRows = 0;
     for (const rows of bySensor.values()) {
       let since = 0;
       for (const [i, r] of rows.entries()) {
         if (i === 0 || rows[i - 1]?.co2 !== r.co2) since = r.time;
-        const expected = r.time - since >= 30 * MIN ? 'stuck' : unfaulted(r);
+        const expected = isJump(rows.slice(Math.max(0, i - 5), i), r) ? 'jump' : r.time - since >= 30 * MIN ? 'stuck' : unfaulted(r);
         expect(r.quality, `${r.sensor} at ${new Date(r.time).toISOString()}`).toBe(expected);
         if (expected === 'stuck') stuckRows++;
       }
