@@ -112,6 +112,18 @@ describe('the live stream', () => {
     const later = await open(`${dashboard.url}/api/v1/stream`);
     await waitFor(() => later.frames[0], 5000, 'snapshot');
     expect(later.frames[0]?.data.rooms?.map((r) => `${r.room}:${r.co2}`)).toEqual(['class-1:1650', 'class-2:null', 'main:777']);
-    for (const c of [all, east, later]) c.res.destroy();
+
+    // A page opened while a batch of changes is still waiting gets them in its snapshot, not twice.
+    await publish('east-school', 'class-1', 700);
+    await waitFor(() => all.frames.some((f) => f.event === 'room' && f.data.co2 === 700), 5000, 'the change on the open stream');
+    await publish('east-school', 'class-1', 710);
+    const joiner = await open(`${dashboard.url}/api/v1/stream`);
+    await publish('east-school', 'class-1', 720);
+    await waitFor(() => joiner.frames.some((f) => f.event === 'room' && f.data.co2 === 720), 5000, 'the change after joining');
+    const seen = [joiner.frames[0]?.data.rooms?.find((r) => r.room === 'class-1')?.co2, ...rooms(joiner.frames).map((r) => Number(r.split(':')[1]))];
+    // Each value at most once: the snapshot has 710 (or still 700) and the events follow from there.
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.at(-1)).toBe(720);
+    for (const c of [all, east, later, joiner]) c.res.destroy();
   });
 });

@@ -34,7 +34,8 @@ const Query = z.strictObject({ facility: z.string().regex(/^[a-z0-9-]{1,64}$/).o
 
 /** `''` for every room, else a facility id. */
 type FilterKey = string;
-type Client = { res: Response; key: FilterKey; limit: number };
+/** `joinedAt`: the change counter when its snapshot was built (it already holds every change up to there). */
+type Client = { res: Response; key: FilterKey; limit: number; joinedAt: number };
 
 export function createStreamRouter(ctx: DashboardContext, feed: RoomFeed, options: { maxClients: number }): Router {
   const router = Router();
@@ -73,22 +74,33 @@ export function createStreamRouter(ctx: DashboardContext, feed: RoomFeed, option
     byKey.get(c.key)?.delete(c);
   };
 
-  // Frames waiting for the next flush, per filter.
-  const pending = new Map<FilterKey, string[]>();
+  // Frames waiting for the next flush, per filter, each with its number in the order of changes.
+  const pending = new Map<FilterKey, { seq: number; frame: string }[]>();
+  let changes = 0;
   let flushTimer: NodeJS.Timeout | undefined;
   const flush = () => {
     flushTimer = undefined;
     for (const [key, frames] of pending) {
-      const bytes = Buffer.from(frames.join(''));
-      for (const c of byKey.get(key) ?? []) write(c, bytes);
+      const first = frames[0]?.seq ?? 0;
+      let bytes: Buffer | undefined;
+      for (const c of byKey.get(key) ?? []) {
+        if (c.joinedAt < first) {
+          write(c, (bytes ??= Buffer.from(frames.map((f) => f.frame).join(''))));
+          continue;
+        }
+        // Joined while this batch was filling: its snapshot already shows the earlier changes.
+        const newer = frames.filter((f) => f.seq > c.joinedAt);
+        if (newer.length > 0) write(c, newer.map((f) => f.frame).join(''));
+      }
     }
     pending.clear();
   };
   feed.subscribe((status: RoomStatus) => {
     snapshots.delete('');
     snapshots.delete(status.facility);
+    changes++;
     if (clients.size === 0) return;
-    const frame = `event: room\ndata: ${toJson(status)}\n\n`;
+    const frame = { seq: changes, frame: `event: room\ndata: ${toJson(status)}\n\n` };
     for (const key of ['', status.facility]) {
       if (!byKey.get(key)?.size) continue;
       const frames = pending.get(key);
@@ -125,7 +137,7 @@ export function createStreamRouter(ctx: DashboardContext, feed: RoomFeed, option
     const key = q.data.facility ?? '';
     const first = snapshot(key);
     // Until the snapshot is out, it may fill the socket by itself; only what queues beyond it counts.
-    const client: Client = { res, key, limit: MAX_QUEUED_BYTES + first.length };
+    const client: Client = { res, key, limit: MAX_QUEUED_BYTES + first.length, joinedAt: changes };
     if (res.write(first)) client.limit = MAX_QUEUED_BYTES;
     else res.once('drain', () => (client.limit = MAX_QUEUED_BYTES));
     clients.add(client);
