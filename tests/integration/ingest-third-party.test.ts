@@ -5,24 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeadLetterSchema, RoomStateSchema, type DeadLetter, type RoomState } from '../../common/payloads.ts';
-import { parseRegistry } from '../../common/registry.ts';
 import { DEAD_LETTER_TOPIC, ROOM_STATE_FILTER, buildRoomStateTopic } from '../../common/topics.ts';
 import { connectClient } from '../helpers/mqtt.ts';
 import { startIngestFixture } from '../helpers/ingest-fixture.ts';
+import { thirdPartyHallRegistry } from '../helpers/third-party-registry.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const fixture = (path: string) => readFileSync(new URL(`../fixtures/${path}`, import.meta.url));
-const room = (id: string, sensors: unknown[]) => ({ id, name: { ja: id, en: id }, sensors });
-const registry = parseRegistry({
-  facilities: [{
-    id: 'nishi-hall', name: { ja: '西公会堂', en: 'Nishi Public Hall' }, kind: 'hall',
-    rooms: [
-      room('lobby', [{ tasmota: 'co2-lobby' }]),
-      room('gym', [{ esphome: 'gym-co2' }]),
-      room('library', [{ airgradient: 'ECDA3B1EAAAF' }]),
-    ],
-  }],
-});
+const registry = thirdPartyHallRegistry('gym-co2');
 
 const PROBE_TOPIC = buildRoomStateTopic('probe', 'probe');
 

@@ -7,26 +7,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../common/logger.ts';
 import { DeadLetterSchema, RoomStateSchema, type DeadLetter, type RoomState } from '../../common/payloads.ts';
-import { parseRegistry } from '../../common/registry.ts';
 import { DEAD_LETTER_TOPIC, ROOM_STATE_FILTER, buildRoomStateTopic } from '../../common/topics.ts';
 import { startSimulator } from '../../firmware-sim/src/app.ts';
 import { parseSimArgs } from '../../firmware-sim/src/config.ts';
 import { connectClient } from '../helpers/mqtt.ts';
 import { startIngestFixture } from '../helpers/ingest-fixture.ts';
+import { thirdPartyHallRegistry } from '../helpers/third-party-registry.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const logger = createSilentLogger();
-const room = (id: string, sensors: unknown[]) => ({ id, name: { ja: id, en: id }, sensors });
-const registry = parseRegistry({
-  facilities: [{
-    id: 'nishi-hall', name: { ja: '西公会堂', en: 'Nishi Public Hall' }, kind: 'hall',
-    rooms: [
-      room('lobby', [{ tasmota: 'co2-lobby' }]),
-      room('gym', [{ esphome: 'nishi/gym-co2' }]),
-      room('library', [{ airgradient: 'ECDA3B1EAAAF' }]),
-    ],
-  }],
-});
+const registry = thirdPartyHallRegistry('nishi/gym-co2');
 const PROBE_TOPIC = buildRoomStateTopic('probe', 'probe');
 
 const cleanups: (() => Promise<void> | void)[] = [];
