@@ -14,7 +14,7 @@ import { createStoreFromEnv } from './common/store/store-config.ts';
 import { startDashboard } from './dashboard/src/app.ts';
 import { loadDashboardConfig } from './dashboard/src/config.ts';
 import { resolveStaffConsole } from './dashboard/src/staff/staff-console-config.ts';
-import { startSimulator } from './firmware-sim/src/app.ts';
+import { startSimulator, type Simulator } from './firmware-sim/src/app.ts';
 import { formatSimHelp, parseSimArgs, simHelpRequested } from './firmware-sim/src/config.ts';
 import { formatLoopReport } from './firmware-sim/src/loop-report.ts';
 import { startIngest } from './ingest/src/app.ts';
@@ -66,6 +66,11 @@ try {
   await store.init().catch((err: unknown) => logger.warn({ err }, 'store not ready; readings are spooled until it is'));
   stops.push(() => store.close());
 
+  // Stopping runs this list backwards. The simulated devices disconnect (each saying `offline`) only
+  // after the ingest has stopped, so a Ctrl-C does not raise a sensor-offline alert for every room;
+  // their clock and staff halt first (below).
+  let sim: Simulator | undefined;
+  stops.push(async () => sim?.close());
   const ingest = await startIngest(ingestConfig, { logger, registry, store, ...ingestFiles });
   stops.push(() => ingest.close());
   // The staff console calls this process's ingest (unless told otherwise), at the port it really got,
@@ -77,11 +82,11 @@ try {
   const dashboard = await startDashboard({ ...dashboardConfig, liveMqttUrl: dashboardConfig.liveMqttUrl ?? mqttUrl }, { registry, store, logger, staffConsole });
   stops.push(() => dashboard.close());
   if (simConfig) {
-    const sim = await startSimulator(simConfig, { logger, registry });
+    const started = (sim = await startSimulator(simConfig, { logger, registry }));
     stops.push(async () => {
-      await sim.close();
+      await started.halt();
       // With --staff-loop: what the alerts were worth, per room and day, before the system stops.
-      const report = sim.loopReport();
+      const report = started.loopReport();
       if (report) process.stdout.write(`\n${formatLoopReport(report)}\n`);
     });
   }

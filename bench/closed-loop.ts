@@ -7,6 +7,7 @@
  * above 1000 ppm in classrooms).
  *   npm run bench:loop
  *   npm run bench:loop -- --staff-delay 3 --staff-probability 1 --seed 7 --speed 60
+ *   ALERT_ESCALATE_AFTER_SECONDS=600 npm run bench:loop      (alert rules in simulated seconds)
  * Flags are the simulator's (npx tsx firmware-sim/src/main.ts --help); the bench sets the broker,
  * the staff API and token, and defaults to --speed 100 --seed 1 --start 2026-11-25T08:00:00+09:00
  * --duration 28800. The ward-wide staff user of config/staff.example.yaml acknowledges.
@@ -19,6 +20,7 @@ import { loadRegistryFile } from '../common/registry.ts';
 import { createSqliteStore } from '../common/store/sqlite-store.ts';
 import { startSimulator } from '../firmware-sim/src/app.ts';
 import { parseSimArgs, simHelpRequested, formatSimHelp } from '../firmware-sim/src/config.ts';
+import { formatCauses, sumCauses } from '../firmware-sim/src/exposure-causes.ts';
 import { formatLoopReport, totalsOf } from '../firmware-sim/src/loop-report.ts';
 import { startIngest } from '../ingest/src/app.ts';
 import { alertEnvForSpeed, loadIngestConfig } from '../ingest/src/config.ts';
@@ -31,6 +33,19 @@ const userArgs = process.argv.slice(2).filter((a) => a !== '--');
 if (simHelpRequested(userArgs)) {
   process.stdout.write(`npm run bench:loop -- [simulator flags]\n\n${formatSimHelp(process.env)}`);
   process.exit(0);
+}
+
+/**
+ * What-if on the alert rules: `ALERT_*` variables in the environment reach the ingest, with
+ * `ALERT_*_SECONDS` given in simulated seconds (as an operator would set them) and divided by the speed.
+ */
+function alertRulesFromEnv(env: NodeJS.ProcessEnv, speed: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('ALERT_') || value === undefined || value === '') continue;
+    out[name] = name.endsWith('_SECONDS') && Number.isFinite(Number(value)) ? String(Math.max(1, Math.round(Number(value) / speed))) : value;
+  }
+  return out;
 }
 
 const tmp = makeTempDir('kanki-bench-loop-');
@@ -52,7 +67,7 @@ try {
   const ingestConfig = loadIngestConfig(alertEnvForSpeed({
     MQTT_URL: mqttUrl, DATA_DIR: tmp.path, INGEST_HTTP_PORT: '0', INGEST_HTTP_HOST: '127.0.0.1',
     INGEST_WARMUP_SECONDS: '0', KANKI_STAFF: 'config/staff.example.yaml', KANKI_REGISTRY: registryFile, LOG_LEVEL: 'warn',
-    ...(process.env.ALERT_RISING ? { ALERT_RISING: process.env.ALERT_RISING } : {}),
+    ...alertRulesFromEnv(process.env, draft.speed),
   }, draft.speed));
   const store = createSqliteStore({ file: join(tmp.path, 'kanki.sqlite') }, { logger });
   await store.init();
@@ -78,13 +93,15 @@ try {
   await sim.close();
   const report = sim.loopReport();
   if (!report) throw new Error('the simulator ran without its closed loop');
-  const classrooms = totalsOf(report.rows.filter((r) => r.use === 'classroom'));
+  const classroomRows = report.rows.filter((r) => r.use === 'classroom');
+  const classrooms = totalsOf(classroomRows);
   // The table lists the schools' rooms; the totals cover every simulated room too.
   const schools = new Set(registry.facilities.filter((f) => f.kind === 'school').map((f) => f.id));
   const schoolRows = report.rows.filter((r) => schools.has(r.facility));
-  process.stdout.write(`\n${formatLoopReport({ rows: schoolRows, total: report.total }, [
+  process.stdout.write(`\n${formatLoopReport({ ...report, rows: schoolRows }, [
     { label: 'School rooms', totals: totalsOf(schoolRows) }, { label: 'Classrooms', totals: classrooms },
   ])}`);
+  process.stdout.write(`\n${formatCauses(sumCauses(classroomRows.map((r) => r.causes)), 'Classrooms')}\n`);
   const met = classrooms.reduction1000 !== null && classrooms.reduction1000 >= GOAL_PERCENT;
   process.stdout.write(`Goal (≥ ${GOAL_PERCENT} % fewer minutes above 1000 ppm in classrooms): ${met ? 'met' : 'not met'}\n`);
   await cleanUp();

@@ -65,7 +65,13 @@ export type SimDeps = {
 
 /** A running simulator. */
 export type Simulator = {
-  /** Stops ticking, flushes and disconnects every device cleanly (each publishes `offline`). Idempotent. */
+  /**
+   * Stops simulated time and the simulated staff (waiting for their acknowledgements in flight);
+   * devices stay connected and say nothing more. Lets a whole system stop its ingest before the
+   * devices say goodbye, so a shutdown does not read as every monitor going offline. Idempotent.
+   */
+  halt(): Promise<void>;
+  /** Halts, then flushes and disconnects every device cleanly (each publishes `offline`). Idempotent. */
   close(): Promise<void>;
   stats(): SimStats;
   /** Resolves when `--duration` has elapsed (never, without one) or the simulator is closed. */
@@ -198,17 +204,25 @@ export async function startSimulator(config: SimConfig, deps: SimDeps): Promise<
   }
 
   let closing: Promise<void> | undefined;
+  let halting: Promise<void> | undefined;
+  const halt = (): Promise<void> => {
+    halting ??= (async () => {
+      ticker.stop();
+      faults?.releaseAll();
+      await loop?.close();
+    })();
+    return halting;
+  };
   return {
     done: ticker.done,
     seed: config.seed,
     startMs,
     stats,
     loopReport: () => loop?.report() ?? null,
+    halt,
     close() {
       closing ??= (async () => {
-        ticker.stop();
-        faults?.releaseAll();
-        await loop?.close();
+        await halt();
         await Promise.all([...devices.values()].map((d) => d.close(CLOSE_TIMEOUT_MS)));
         log.info(stats(), 'simulator stopped');
       })();

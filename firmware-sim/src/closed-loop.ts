@@ -17,10 +17,11 @@ import { AlertMessageSchema, type AlertMessagePayload } from '../../common/alert
 import type { Logger } from '../../common/logger.ts';
 import type { RoomEntry } from '../../common/registry.ts';
 import { ALERTS_FILTER, buildAlertTopic } from '../../common/topics.ts';
+import { phaseOf, recordCause } from './exposure-causes.ts';
 import { createExposureTally, recordMinute } from './exposure-tally.ts';
-import { DEFAULT_WINDOW_PLAN, onAlertResolved, planWindowOpening, pruneOverrides, wideOpenAch, type WindowPlan } from './intervention.ts';
-import { buildLoopReport, type LoopReport, type RoomTallies } from './loop-report.ts';
-import { segmentEndAt } from './occupancy.ts';
+import { DEFAULT_WINDOW_PLAN, onAlertResolved, planWindowOpening, pruneOverrides, wideOpenAch, widenedAjarAch, type WindowPlan } from './intervention.ts';
+import { actionsOn, buildLoopReport, causesOn, type LoopReport, type RoomTallies } from './loop-report.ts';
+import { localTime, roomConditionsAt, segmentEndAt } from './occupancy.ts';
 import type { KeyedRandom } from './random.ts';
 import { advanceRoom, createSimRoom, type SimRoom, type SimRoomOptions } from './room-sim.ts';
 import type { SimConfig } from './config.ts';
@@ -64,6 +65,8 @@ export type ClosedLoopStats = {
   /** Messages that did not parse as alert messages. */
   invalid: number;
   windowOpenings: number;
+  /** Times staff left a wider gap than before after a relapse notice. */
+  gapsWidened: number;
   /** Notices not acted on because staff missed them (probability). */
   missed: number;
   acks: number;
@@ -91,7 +94,14 @@ type Looped = {
   pending?: NodeJS.Timeout;
   /** End of the timetable segment the latest opening happened in. */
   lessonEnd: number | null;
+  /** An alert for the room is open, as far as the notices told (raised … resolved). */
+  alertOpen: boolean;
+  /** The gap staff leave in this room today (widened by relapse notices), and the day it is for. */
+  gap: { day: string; ach: number };
 };
+
+const MINUTE_MS = 60_000;
+const dayOf = (t: number) => localTime(t).day.key;
 
 /** Attaches twins and tallies to `rooms` and starts the staff's connection to the broker (which retries while it is down). */
 export async function startClosedLoop(
@@ -106,14 +116,29 @@ export async function startClosedLoop(
     const twin = createSimRoom(entry, [], deps.roomOptions, rand);
     const tallies: RoomTallies = {
       facility: entry.facilityId, room: entry.roomId, use: room.profile.use,
-      withLoop: createExposureTally(), withoutLoop: createExposureTally(), actions: { notices: 0, windowOpenings: 0, acks: 0 },
+      withLoop: createExposureTally(), withoutLoop: createExposureTally(), actions: new Map(), causes: new Map(),
     };
     room.overrides = [];
-    room.onMinute = (t, co2) => { if (t > config.startMs) recordMinute(tallies.withLoop, t, co2); };
+    const l: Looped = { room, twin, tallies, response: IDLE_RESPONSE, lessonEnd: null, alertOpen: false, gap: { day: '', ach: config.plan.ajarAch } };
+    room.onMinute = (t, co2) => {
+      if (t <= config.startMs) return;
+      recordMinute(tallies.withLoop, t, co2);
+      if (co2 > 1000) attribute(l, t - MINUTE_MS);
+    };
     twin.onMinute = (t, co2) => { if (t > config.startMs) recordMinute(tallies.withoutLoop, t, co2); };
-    looped.set(`${entry.facilityId}/${entry.roomId}`, { room, twin, tallies, response: IDLE_RESPONSE, lessonEnd: null });
+    looped.set(`${entry.facilityId}/${entry.roomId}`, l);
   }
-  const stats: ClosedLoopStats = { connected: false, notices: 0, invalid: 0, windowOpenings: 0, missed: 0, acks: 0, ackRefused: 0, ackErrors: 0 };
+
+  /** Puts the minute starting at `from`, spent above 1000 ppm, down to what was going on then. */
+  function attribute(l: Looped, from: number): void {
+    const active = l.room.overrides?.filter((o) => from >= o.from && from < o.to) ?? [];
+    const windows = active.some((o) => o.kind === 'wide') ? 'wide' : active.length > 0 ? 'ajar' : null;
+    const phase = phaseOf({ alertOpen: l.alertOpen, actingAt: l.response.actingAt, windows }, from + MINUTE_MS);
+    recordCause(causesOn(l.tallies, dayOf(from)), phase, roomConditionsAt(l.room.profile, from, rand).label);
+  }
+  const stats: ClosedLoopStats = { connected: false, notices: 0, invalid: 0, windowOpenings: 0, gapsWidened: 0, missed: 0, acks: 0, ackRefused: 0, ackErrors: 0 };
+  /** Notices by `type` or `type:reason`, for the report (how often staff were called, and why). */
+  const noticeKinds = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
   const inflight = new Set<Promise<void>>();
   let closed = false;
@@ -126,7 +151,7 @@ export async function startClosedLoop(
       const outcome = await acknowledgeAlert({ baseUrl: config.staffApi, token: config.token, alertId, action: 'windows_opened' }, deps.fetch);
       if (outcome.ok) {
         stats.acks++;
-        l.tallies.actions.acks++;
+        actionsOn(l.tallies, dayOf(clock.now())).acks++;
         log.debug({ facility: notice.facility, room: notice.room, alertId, by: outcome.by }, 'acknowledged: windows opened');
       } else {
         stats.ackRefused++;
@@ -143,6 +168,10 @@ export async function startClosedLoop(
     const l = looped.get(`${notice.facility}/${notice.room}`);
     if (!l || closed) return;
     const now = clock.now();
+    const kind = notice.reason ? `${notice.type}:${notice.reason}` : notice.type;
+    noticeKinds.set(kind, (noticeKinds.get(kind) ?? 0) + 1);
+    // Sensor events are not about the air; every other event but `resolved` means the alert is open.
+    if (notice.type !== 'sensor_offline' && notice.type !== 'sensor_online') l.alertOpen = notice.type !== 'resolved';
     if (notice.type === 'resolved') {
       // Staff who had not yet reached the windows need not go; the gap closes as the plan says.
       l.room.overrides = onAlertResolved(l.room.overrides ?? [], Math.max(now, l.room.at), l.lessonEnd, config.plan.ajarUntil);
@@ -156,7 +185,7 @@ export async function startClosedLoop(
     }
     if (notice.type !== 'raised' && notice.type !== 'escalated') return;
     stats.notices++;
-    l.tallies.actions.notices++;
+    actionsOn(l.tallies, dayOf(now)).notices++;
     const decision = decideStaffResponse(notice, l.response, now, config.policy, rand);
     if (!decision.act) {
       if (decision.why === 'missed') stats.missed++;
@@ -165,7 +194,14 @@ export async function startClosedLoop(
     const wideAch = wideOpenAch(rand, `staff|${l.room.profile.key}|${notice.alertId}|${notice.type}|${notice.reason ?? ''}`);
     // Planned now, in simulated time, so the physics does not depend on when the timer fires.
     l.lessonEnd = segmentEndAt(l.room.profile, decision.at, rand);
-    const overrides = planWindowOpening(decision.at, wideAch, l.lessonEnd, config.plan);
+    const day = dayOf(decision.at);
+    if (l.gap.day !== day) l.gap = { day, ach: config.plan.ajarAch };
+    if (notice.reason === 'relapse') {
+      const ach = widenedAjarAch(l.gap.ach, config.plan);
+      if (ach > l.gap.ach) stats.gapsWidened++;
+      l.gap = { day, ach };
+    }
+    const overrides = planWindowOpening(decision.at, wideAch, l.lessonEnd, { ...config.plan, ajarAch: l.gap.ach });
     l.room.overrides = [...pruneOverrides(l.room.overrides ?? [], l.room.at), ...overrides];
     l.response = { actingAt: decision.at, wideUntil: overrides[0]?.to ?? decision.at };
     log.debug({ facility: notice.facility, room: notice.room, event: notice.type, reason: notice.reason, delayMinutes: decision.delayMs / 60_000 }, 'staff will open the windows');
@@ -173,7 +209,7 @@ export async function startClosedLoop(
       timers.delete(timer);
       l.pending = undefined;
       stats.windowOpenings++;
-      l.tallies.actions.windowOpenings++;
+      actionsOn(l.tallies, dayOf(decision.at)).windowOpenings++;
       const p = acknowledge(l, notice).finally(() => inflight.delete(p));
       inflight.add(p);
     }, clock.realDelayUntil(decision.at));
@@ -226,7 +262,7 @@ export async function startClosedLoop(
       // The twin never runs ahead of its room, so both tallies always cover the same minutes.
       for (const l of looped.values()) advanceRoom(l.twin, l.room.at, rand);
     },
-    report: () => buildLoopReport([...looped.values()].map((l) => l.tallies)),
+    report: () => buildLoopReport([...looped.values()].map((l) => l.tallies), Object.fromEntries(noticeKinds)),
     stats: () => ({ ...stats }),
     close() {
       closing ??= (async () => {
@@ -250,7 +286,10 @@ export function closedLoopConfigOf(config: SimConfig, startMs: number, mqttPassw
     staffApi: config.staffApi,
     token: config.staffToken ?? '',
     policy: { probability: config.staffProbability, meanDelayMinutes: config.staffDelay },
-    plan: { ...DEFAULT_WINDOW_PLAN, wideMinutes: config.staffWideMinutes, ajarAch: config.staffAjarAch, ajarUntil: config.staffAjarUntil },
+    plan: {
+      ...DEFAULT_WINDOW_PLAN, wideMinutes: config.staffWideMinutes, ajarAch: config.staffAjarAch, ajarUntil: config.staffAjarUntil,
+      widenOnRelapse: config.staffWiden, maxAjarAch: Math.max(DEFAULT_WINDOW_PLAN.maxAjarAch, config.staffAjarAch),
+    },
     startMs,
     clientId: `kanki-sim-staff-${config.seed}`,
   };

@@ -72,6 +72,8 @@ export type SimConfig = Readonly<{
   staffAjarAch: number;
   /** What ends the ajar stretch: the lesson over and the alert resolved, the alert resolving, or the end of the lesson (intervention.ts). */
   staffAjarUntil: AjarUntil;
+  /** Factor staff widen the gap by, for the rest of the day, after a relapse notice (1: never). */
+  staffWiden: number;
   /** MQTT username the staff subscribe to alerts with (password from env KANKI_SIM_STAFF_MQTT_PASSWORD). */
   staffMqttUsername: string | undefined;
 }>;
@@ -169,6 +171,8 @@ function simFlagsSchema(env: Record<string, string | undefined>, realNowMs = Dat
       .describe('air changes per hour with windows left ajar after the wide opening'),
     staffAjarUntil: z.enum(AJAR_UNTIL, { error: `must be one of ${AJAR_UNTIL.join(', ')}` }).default('lesson-and-resolved')
       .describe('when the gap is closed: lesson-and-resolved (lesson over and alert resolved), resolved (at once), lesson (at the bell); at most 2 h'),
+    staffWiden: numberFlag({ min: 1, max: 4 }).default(1.5)
+      .describe('factor staff widen the gap by for the rest of the day when Kanki says it was not enough (relapse notice); 1 = never; at most 6 air changes per hour'),
     staffMqttUsername: z.string().trim().min(1, 'must not be empty').optional()
       .describe('MQTT username the staff subscribe to alerts with; password from env KANKI_SIM_STAFF_MQTT_PASSWORD'),
   });
@@ -217,6 +221,7 @@ function flagHelp(env: Record<string, string | undefined>): Record<keyof SimConf
     staffWideMinutes: { value: '<minutes>', defaultText: '10' },
     staffAjarAch: { value: '<ach>', defaultText: '3' },
     staffAjarUntil: { value: '<when>', defaultText: 'lesson-and-resolved' },
+    staffWiden: { value: '<factor>', defaultText: '1.5' },
     staffMqttUsername: { value: '<name>', defaultText: 'none' },
   };
 }

@@ -18,6 +18,12 @@
  *    - `lesson`: the bell, whatever the alert says;
  *    never longer than `maxAjarMinutes`.
  *
+ * 3. when Kanki asks again because the room climbed back over the line while the windows were ajar
+ *    (`escalated`, reason `relapse`, whose text says the gap was not enough and asks for a wider
+ *    one), they open wide again and afterwards leave a gap `widenOnRelapse` (1.5) times as wide in
+ *    air changes, at most `maxAjarAch` (6), for the rest of that day: a teacher told twice does not
+ *    go back to the gap that failed. 1 switches this off.
+ *
  * Why the alert's state matters: after staff acknowledge and CO₂ falls, the ingest reports the
  * alert `improving` and says nothing more until it resolves; shutting the windows at the bell while
  * the alert is open lets the next lesson climb back over 1000 ppm without a new notice.
@@ -40,10 +46,21 @@ export type WindowPlan = {
   maxAjarMinutes: number;
   /** What ends the ajar stretch. */
   ajarUntil: AjarUntil;
+  /** Factor the gap's air changes grow by after a relapse notice (1: never). */
+  widenOnRelapse: number;
+  /** The widest gap staff leave, air changes per hour (wider is "windows open", too cold to keep in winter). */
+  maxAjarAch: number;
 };
 
 /** The default plan (see the module comment for why). */
-export const DEFAULT_WINDOW_PLAN: WindowPlan = Object.freeze({ wideMinutes: 10, ajarAch: 3, maxAjarMinutes: 120, ajarUntil: 'lesson-and-resolved' });
+export const DEFAULT_WINDOW_PLAN: WindowPlan = Object.freeze({
+  wideMinutes: 10, ajarAch: 3, maxAjarMinutes: 120, ajarUntil: 'lesson-and-resolved', widenOnRelapse: 1.5, maxAjarAch: 6,
+});
+
+/** The gap after a relapse notice: `current` widened by the plan's factor, capped; never narrower than it was. */
+export function widenedAjarAch(current: number, plan: Pick<WindowPlan, 'widenOnRelapse' | 'maxAjarAch'>): number {
+  return Math.max(current, Math.min(plan.maxAjarAch, current * plan.widenOnRelapse));
+}
 
 const MINUTE_MS = 60_000;
 const toMinute = (t: number) => Math.ceil(t / MINUTE_MS) * MINUTE_MS;

@@ -136,6 +136,8 @@ export async function startLoadSimulator(config: SimConfig, deps: LoadDeps): Pro
     startMs,
     loopReport: () => null,
     stats,
+    // No staff in load mode: halting stops the clock; connections close with close().
+    halt: async () => ticker.stop(),
     close() {
       closed ??= (async () => {
         ticker.stop();

@@ -4,9 +4,10 @@
  * occupancy, same seed, no reactions), plus the totals and the reduction. Built from tallies (pure)
  * and printed as a plain table by main.ts and the benchmark.
  */
+import { createExposureCauses, type ExposureCauses } from './exposure-causes.ts';
 import { reductionPercent, sumExposure, type DayExposure, type ExposureTally } from './exposure-tally.ts';
 
-/** What staff did about one room over the run. */
+/** What staff did about one room on one day (counted on the day the notice came). */
 export type RoomActions = { notices: number; windowOpenings: number; acks: number };
 
 /** One room on one day. */
@@ -18,8 +19,10 @@ export type LoopReportRow = {
   day: string;
   withLoop: DayExposure;
   withoutLoop: DayExposure;
-  /** Over the whole run (not per day): notices received, windows opened, acknowledgements recorded. */
+  /** That day's notices received, windows opened, acknowledgements recorded. */
   actions: RoomActions;
+  /** What was happening in that day's minutes above 1000 ppm with the loop. */
+  causes: ExposureCauses;
 };
 
 /** Totals over a set of rows. */
@@ -32,28 +35,50 @@ export type LoopTotals = {
   reduction1500: number | null;
 };
 
-/** The whole report. */
-export type LoopReport = { rows: LoopReportRow[]; total: LoopTotals };
+/** The whole report. `notices`: alert notices for the simulated rooms by `type` or `type:reason` (e.g. `raised:rising`), over the run. */
+export type LoopReport = { rows: LoopReportRow[]; total: LoopTotals; notices: Record<string, number> };
 
 /** One room's tallies, as the closed loop keeps them. */
-export type RoomTallies = { facility: string; room: string; use: string; withLoop: ExposureTally; withoutLoop: ExposureTally; actions: RoomActions };
+export type RoomTallies = {
+  facility: string; room: string; use: string; withLoop: ExposureTally; withoutLoop: ExposureTally;
+  /** Day key → that day's actions. */
+  actions: Map<string, RoomActions>;
+  /** Day key → that day's causes of minutes above 1000 ppm with the loop. */
+  causes: Map<string, ExposureCauses>;
+};
 
 const EMPTY_DAY: DayExposure = Object.freeze({ minutes: 0, above1000: 0, above1500: 0, peak: 0 });
+const NO_ACTIONS: RoomActions = Object.freeze({ notices: 0, windowOpenings: 0, acks: 0 });
+
+/** The day's actions of a room, created on first use. */
+export function actionsOn(tallies: RoomTallies, day: string): RoomActions {
+  let a = tallies.actions.get(day);
+  if (!a) tallies.actions.set(day, (a = { ...NO_ACTIONS }));
+  return a;
+}
+
+/** The day's causes of a room, created on first use. */
+export function causesOn(tallies: RoomTallies, day: string): ExposureCauses {
+  let c = tallies.causes.get(day);
+  if (!c) tallies.causes.set(day, (c = createExposureCauses()));
+  return c;
+}
 
 /** Rows for every room and day seen, in room order, and totals. */
-export function buildLoopReport(rooms: readonly RoomTallies[]): LoopReport {
+export function buildLoopReport(rooms: readonly RoomTallies[], notices: Readonly<Record<string, number>> = {}): LoopReport {
   const rows: LoopReportRow[] = [];
   for (const r of rooms) {
-    const days = new Set([...r.withoutLoop.keys(), ...r.withLoop.keys()]);
+    const days = new Set([...r.withoutLoop.keys(), ...r.withLoop.keys(), ...r.actions.keys()]);
     for (const day of days) {
       rows.push({
         facility: r.facility, room: r.room, use: r.use, day,
         withLoop: { ...(r.withLoop.get(day) ?? EMPTY_DAY) }, withoutLoop: { ...(r.withoutLoop.get(day) ?? EMPTY_DAY) },
-        actions: { ...r.actions },
+        actions: { ...(r.actions.get(day) ?? NO_ACTIONS) },
+        causes: structuredClone(r.causes.get(day) ?? createExposureCauses()),
       });
     }
   }
-  return { rows, total: totalsOf(rows) };
+  return { rows, total: totalsOf(rows), notices: { ...notices } };
 }
 
 /** Totals and reductions over `rows` (e.g. only the classrooms). */
@@ -91,6 +116,7 @@ export function formatLoopReport(report: LoopReport, extraTotals: readonly { lab
     '',
     totalLine('All rooms', report.total),
     ...extraTotals.map((e) => totalLine(e.label, e.totals)),
+    ...(Object.keys(report.notices).length > 0 ? [`Notices: ${Object.entries(report.notices).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`] : []),
     '',
   ].join('\n');
 }

@@ -116,7 +116,18 @@ describe('renderNotice: alerts', () => {
     expect(ja.subject).toContain('再び上がっています');
     expect(ja.text).toContain('再び 1000 ppm を超えています');
     expect(ja.text).toContain('もう一度窓を開けてください');
-    expect(renderNotice(n, 'en').text).toContain('Open the windows again. When you close them, leave two of them open a little.');
+    expect(ja.text).toContain('前より広く');
+    expect(renderNotice(n, 'en').text).toContain('The gap left last time was not enough: when you close them, leave two windows on opposite sides open wider than before');
+  });
+
+  it('says an early warning came true and asks for the windows, when nobody acted on it', () => {
+    const n = alert({ type: 'escalated', reason: 'confirmed', level: 'ventilate', co2: 1040 });
+    const ja = renderNotice(n, 'ja');
+    expect(ja.subject).toContain('早めのお知らせのとおり上昇');
+    expect(ja.text).toContain('早めにお知らせしたとおり、CO₂濃度が 1000 ppm を超えました（現在 1040 ppm）');
+    const en = renderNotice(n, 'en');
+    expect(en.text).toContain('As warned, CO₂ has passed 1000 ppm (now 1040 ppm).');
+    expect(en.text).toContain(actionText(n, 'en') ?? 'an action');
   });
 
   it('asks to check power and Wi-Fi when the monitor is offline, without a value', () => {

@@ -9,7 +9,8 @@ import type { RoomEntry } from '../../common/registry.ts';
 import { loadRegistryFile } from '../../common/registry.ts';
 import { formatSimHelp, parseSimArgs, SimArgsError } from '../../firmware-sim/src/config.ts';
 import { createExposureTally, recordMinute, reductionPercent } from '../../firmware-sim/src/exposure-tally.ts';
-import { DEFAULT_WINDOW_PLAN, effectiveAch, onAlertResolved, planWindowOpening, pruneOverrides, type VentilationOverride } from '../../firmware-sim/src/intervention.ts';
+import { DEFAULT_WINDOW_PLAN, effectiveAch, onAlertResolved, planWindowOpening, pruneOverrides, widenedAjarAch, type VentilationOverride } from '../../firmware-sim/src/intervention.ts';
+import { createExposureCauses, formatCauses, phaseOf, recordCause, sumCauses } from '../../firmware-sim/src/exposure-causes.ts';
 import { buildLoopReport, formatLoopReport } from '../../firmware-sim/src/loop-report.ts';
 import { createKeyedRandom } from '../../firmware-sim/src/random.ts';
 import { advanceRoom, createSimRoom } from '../../firmware-sim/src/room-sim.ts';
@@ -47,10 +48,65 @@ describe('exposure tally', () => {
     const a = { loop: createExposureTally(), twin: createExposureTally() };
     for (let i = 1; i <= 40; i++) recordMinute(a.twin, DAY + 9 * 60 * MIN + i * MIN, 1600);
     for (let i = 1; i <= 40; i++) recordMinute(a.loop, DAY + 9 * 60 * MIN + i * MIN, i <= 10 ? 1600 : 800);
-    const report = buildLoopReport([{ facility: 'f', room: 'r', use: 'classroom', withLoop: a.loop, withoutLoop: a.twin, actions: { notices: 1, windowOpenings: 1, acks: 1 } }]);
-    expect(report.rows).toEqual([expect.objectContaining({ facility: 'f', room: 'r', day: '2026-11-25', withLoop: expect.objectContaining({ above1000: 10 }), withoutLoop: expect.objectContaining({ above1000: 40, above1500: 40 }) })]);
+    const causes = createExposureCauses();
+    for (let i = 0; i < 10; i++) recordCause(causes, i < 6 ? 'no_alert' : 'staff_on_the_way', 'lesson 2');
+    const report = buildLoopReport([{
+      facility: 'f', room: 'r', use: 'classroom', withLoop: a.loop, withoutLoop: a.twin,
+      actions: new Map([['2026-11-25', { notices: 1, windowOpenings: 1, acks: 1 }]]), causes: new Map([['2026-11-25', causes]]),
+    }]);
+    expect(report.rows).toEqual([expect.objectContaining({
+      facility: 'f', room: 'r', day: '2026-11-25', withLoop: expect.objectContaining({ above1000: 10 }), withoutLoop: expect.objectContaining({ above1000: 40, above1500: 40 }),
+      actions: { notices: 1, windowOpenings: 1, acks: 1 },
+    })]);
+    expect(report.rows[0]?.causes.byPhase).toMatchObject({ no_alert: 6, staff_on_the_way: 4, windows_wide: 0 });
     expect(report.total).toMatchObject({ rooms: 1, withLoop: { above1000: 10, above1500: 10 }, withoutLoop: { above1000: 40 }, reduction1000: 75, reduction1500: 75 });
     expect(formatLoopReport(report)).toContain('minutes above 1000 ppm 10 with the loop vs 40 without (75.0 % fewer)');
+    expect(formatLoopReport(report)).not.toContain('Notices:');
+    const called = buildLoopReport([], { 'raised:rising': 3, 'escalated:relapse': 1, raised: 5 });
+    expect(formatLoopReport(called)).toContain('Notices: raised 5, raised:rising 3, escalated:relapse 1');
+  });
+
+  it('a run over two days reports each day its own actions, not the run\'s on every row', () => {
+    const loop = createExposureTally();
+    const twin = createExposureTally();
+    for (const day of [DAY, DAY + 24 * 60 * MIN]) for (let i = 1; i <= 5; i++) {
+      recordMinute(loop, day + 9 * 60 * MIN + i * MIN, 900);
+      recordMinute(twin, day + 9 * 60 * MIN + i * MIN, 1100);
+    }
+    const report = buildLoopReport([{
+      facility: 'f', room: 'r', use: 'classroom', withLoop: loop, withoutLoop: twin,
+      actions: new Map([['2026-11-25', { notices: 3, windowOpenings: 2, acks: 2 }], ['2026-11-26', { notices: 1, windowOpenings: 0, acks: 0 }]]), causes: new Map(),
+    }]);
+    expect(report.rows.map((r) => [r.day, r.actions.notices, r.withoutLoop.above1000])).toEqual([['2026-11-25', 3, 5], ['2026-11-26', 1, 5]]);
+  });
+});
+
+describe('where the minutes above 1000 ppm with the loop fall', () => {
+  const t = DAY + 10 * 60 * MIN;
+  it('open windows count first, then whether an alert is open, then whether staff are on their way', () => {
+    expect(phaseOf({ alertOpen: true, actingAt: t + MIN, windows: 'wide' }, t)).toBe('windows_wide');
+    expect(phaseOf({ alertOpen: false, actingAt: null, windows: 'ajar' }, t)).toBe('windows_ajar');
+    expect(phaseOf({ alertOpen: false, actingAt: null, windows: null }, t)).toBe('no_alert');
+    expect(phaseOf({ alertOpen: true, actingAt: t + 3 * MIN, windows: null }, t)).toBe('staff_on_the_way');
+    // Staff reached the windows during the minute: still on their way for that minute.
+    expect(phaseOf({ alertOpen: true, actingAt: t - 30_000, windows: null }, t)).toBe('staff_on_the_way');
+    expect(phaseOf({ alertOpen: true, actingAt: t - 20 * MIN, windows: null }, t)).toBe('not_acted');
+    expect(phaseOf({ alertOpen: true, actingAt: null, windows: null }, t)).toBe('not_acted');
+  });
+
+  it('sums rooms and prints shares and the largest segments', () => {
+    const a = createExposureCauses();
+    const b = createExposureCauses();
+    for (let i = 0; i < 3; i++) recordCause(a, 'no_alert', 'morning assembly');
+    recordCause(b, 'no_alert', 'morning assembly');
+    recordCause(b, 'windows_ajar', 'lesson 3');
+    const total = sumCauses([a, b]);
+    expect(total.byPhase).toMatchObject({ no_alert: 4, windows_ajar: 1, windows_wide: 0 });
+    const text = formatCauses(total, 'Classrooms');
+    expect(text).toContain('where the 5 minutes above 1000 ppm with the loop fall');
+    expect(text).toMatch(/no alert open\s+4\s+80\.0 %/);
+    expect(text).toMatch(/morning assembly — no alert open\s+4\s+80\.0 %/);
+    expect(formatCauses(createExposureCauses(), 'Gyms')).toBe('Gyms: no minutes above 1000 ppm with the loop\n');
   });
 });
 
@@ -132,6 +188,15 @@ describe('window plans and the room model', () => {
     expect(onAlertResolved(plan, at, lessonEnd, 'lesson-and-resolved')).toEqual([]);
   });
 
+  it('after a relapse notice the gap widens by the factor, never past the widest gap, never narrower', () => {
+    expect(widenedAjarAch(3, DEFAULT_WINDOW_PLAN)).toBe(4.5);
+    expect(widenedAjarAch(4.5, DEFAULT_WINDOW_PLAN)).toBe(6);
+    expect(widenedAjarAch(6, DEFAULT_WINDOW_PLAN)).toBe(6);
+    expect(widenedAjarAch(3, { ...DEFAULT_WINDOW_PLAN, widenOnRelapse: 1 })).toBe(3);
+    // A configured gap already wider than the cap is kept, not narrowed.
+    expect(widenedAjarAch(8, DEFAULT_WINDOW_PLAN)).toBe(8);
+  });
+
   it('an override only ever raises the air change rate, and expired ones are pruned', () => {
     const o: VentilationOverride[] = [{ from: 0, to: 10 * MIN, ach: 8, kind: 'wide' }, { from: 10 * MIN, to: 40 * MIN, ach: 3, kind: 'ajar' }];
     expect(effectiveAch(1, o, 5 * MIN)).toBe(8);
@@ -172,7 +237,7 @@ describe('alert messages and --staff-* flags', () => {
   });
 
   it('parses the loop flags, takes the token from env, and needs one with --staff-loop', () => {
-    expect(parseSimArgs([], {})).toMatchObject({ staffLoop: false, staffDelay: 5, staffProbability: 0.8, staffToken: undefined, staffApi: 'http://127.0.0.1:9464', staffWideMinutes: 10, staffAjarAch: 3, staffAjarUntil: 'lesson-and-resolved' });
+    expect(parseSimArgs([], {})).toMatchObject({ staffLoop: false, staffDelay: 5, staffProbability: 0.8, staffToken: undefined, staffApi: 'http://127.0.0.1:9464', staffWideMinutes: 10, staffAjarAch: 3, staffAjarUntil: 'lesson-and-resolved', staffWiden: 1.5 });
     const c = parseSimArgs(['--staff-loop', '--staff-delay', '2.5', '--staff-probability', '1', '--staff-ajar-until', 'lesson', '--speed', '60'], { KANKI_SIM_STAFF_TOKEN: 'kanki-example-staff-ward-ops', KANKI_INGEST_URL: 'http://127.0.0.1:1234' });
     expect(c).toMatchObject({ staffLoop: true, staffDelay: 2.5, staffProbability: 1, staffToken: 'kanki-example-staff-ward-ops', staffApi: 'http://127.0.0.1:1234', staffAjarUntil: 'lesson', speed: 60 });
     expect(parseSimArgs(['--staff-loop=false'], {}).staffLoop).toBe(false);

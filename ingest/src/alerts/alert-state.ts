@@ -10,6 +10,8 @@ import { ACK_ACTIONS, type AckAction } from '../notify/notifier.ts';
 
 /** Levels that can be confirmed, lowest first; the index is the level's rank ("no data" ranks -1). */
 export const RANKED = ['good', 'fair', 'ventilate', 'critical'] as const;
+/** The rank of `fair`: the early warning starts here. */
+export const FAIR = 1;
 /** The rank of `ventilate`: alerts are about this level and above. */
 export const VENTILATE = 2;
 /** Sustain clocks of a room with no data: none running. */
@@ -47,6 +49,8 @@ const StateSchema = z.object({
     /** Raised early by the rising rule and the room has not (yet) confirmed ventilate; `calmSince`: since when the rise has stopped. */
     early: z.boolean().default(false),
     calmSince: Time.default(null),
+    /** When an early alert's room confirmed ventilate (null: at `startedAt`); the duration escalation counts from here. */
+    overSince: Time.default(null),
   }).nullable(),
   offline: z.object({ id: z.string(), since: z.number(), reason: z.enum(['silent', 'flagged', 'lwt']) }).nullable(),
   /** Room values sampled by reading time for the rising rule (see rising.ts); bounded to its span. */
@@ -62,8 +66,9 @@ export type AlertReading = { sensor: string; time: number; co2: number; quality:
 /**
  * What staff are told. `raised`: the room entered ventilate or critical and no alert was open, or
  * (`reason: 'rising'`, with `projectedMinutes`) is climbing steadily towards ventilate.
- * `escalated`: an open alert rose to critical (`reason: 'critical'`) or is still at or above
- * ventilate `escalateAfterMs` after it was raised (`reason: 'duration'`); each at most once per
+ * `escalated`: an open alert rose to critical (`reason: 'critical'`), an early alert's room
+ * confirmed ventilate before anyone acted (`reason: 'confirmed'`), or the room is still at or above
+ * ventilate `escalateAfterMs` after it got there (`reason: 'duration'`); each at most once per
  * alert. `resolved`: the room is back at good or fair. `sensor_offline` / `sensor_online`: the room
  * has no usable data (`reason`: `silent` — no reading at all, `flagged` — only flagged readings,
  * `lwt` — every sensor's status says offline) and when data returns. `acknowledged`: staff said what
@@ -81,7 +86,7 @@ export type AlertEvent = {
   at: number;
   /** Stable id of the alert the event belongs to: the same on raised, escalated and resolved. */
   alertId: string;
-  reason?: 'critical' | 'duration' | 'no_improvement' | 'relapse' | 'silent' | 'flagged' | 'lwt' | 'rising';
+  reason?: 'critical' | 'confirmed' | 'duration' | 'no_improvement' | 'relapse' | 'silent' | 'flagged' | 'lwt' | 'rising';
   /** On `raised` with `reason: 'rising'`: minutes until the value reaches the ventilate threshold at its current slope (at least 1). */
   projectedMinutes?: number;
   /** On `acknowledged`: who did what. */

@@ -20,8 +20,9 @@
  *
  * The early warning (`rules.risingEnabled`, rising.ts): a room at or above "fair" whose value has
  * risen steadily enough to reach ventilate within `risingHorizonMs` gets its alert now, as `raised`
- * with `reason: 'rising'`; it continues as the normal alert if the room crosses, and resolves once
- * the rise has stopped below the line for `sustainMs`.
+ * with `reason: 'rising'`; it continues as the normal alert if the room crosses (asking staff again,
+ * `reason: 'confirmed'`, when nobody has acted yet), and resolves once the rise has stopped below the
+ * line for `sustainMs`. The duration escalation counts from the crossing, not from the warning.
  *
  * The closed loop: staff acknowledge an open alert with what they did (`onAcknowledge`). After
  * "windows opened" or "occupancy reduced" the engine watches the value: once it has fallen by
@@ -33,7 +34,7 @@
  */
 import { levelFor, type Level, type Thresholds } from '../../../common/levels.ts';
 import type { AckAction } from '../notify/notifier.ts';
-import { NO_TRACKING, rankOf, RANKED, VENTILATE, type AlertEvent, type AlertReading, type AlertStep, type Draft, type RoomAlertState } from './alert-state.ts';
+import { FAIR, NO_TRACKING, rankOf, RANKED, VENTILATE, type AlertEvent, type AlertReading, type AlertStep, type Draft, type RoomAlertState } from './alert-state.ts';
 import type { AlertRules } from './rules.ts';
 import { addSample, project, risingNow, stillRising } from './rising.ts';
 import { roomValue } from './room-value.ts';
@@ -155,7 +156,7 @@ function evaluate(s: Draft, rules: AlertRules, thresholds: Thresholds, now: numb
     s.level = next;
     const rank = rankOf(next);
     if (rank >= VENTILATE && s.alert === null) {
-      s.alert = { id: `co2-${now}`, startedAt: now, critical: next === 'critical', duration: false, ack: null, early: false, calmSince: null };
+      s.alert = { id: `co2-${now}`, startedAt: now, critical: next === 'critical', duration: false, ack: null, early: false, calmSince: null, overSince: null };
       events.push({ type: 'raised', level: next, co2, at: now, alertId: s.alert.id });
     } else if (next === 'critical' && s.alert !== null && !s.alert.critical) {
       s.alert = { ...s.alert, critical: true };
@@ -171,7 +172,7 @@ function evaluate(s: Draft, rules: AlertRules, thresholds: Thresholds, now: numb
   if (s.alert?.ack && s.alert.ack.outcome === 'improving') checkRelapse(s, s.alert, s.alert.ack, thresholds, rules, now, co2, events);
   // "Still bad" means confirmed and current: a room whose value already fell (windows opened) is not
   // escalated, nor one whose staff acted and whose remedy the closed loop is still judging.
-  if (s.alert !== null && !s.alert.duration && s.alert.ack === null && rankOf(s.level) >= VENTILATE && candidate >= VENTILATE && now - s.alert.startedAt >= rules.escalateAfterMs) {
+  if (s.alert !== null && !s.alert.duration && s.alert.ack === null && rankOf(s.level) >= VENTILATE && candidate >= VENTILATE && now - (s.alert.overSince ?? s.alert.startedAt) >= rules.escalateAfterMs) {
     s.alert = { ...s.alert, duration: true };
     events.push({ type: 'escalated', level: s.level, co2, at: now, alertId: s.alert.id, reason: 'duration' });
   }
@@ -197,12 +198,21 @@ function earlyWarning(s: Draft, rules: AlertRules, thresholds: Thresholds, now: 
     if (!rules.risingEnabled || rank < 0 || rank >= VENTILATE || value < thresholds.fair) return;
     const p = project(s.rising, value, thresholds.ventilate, rules);
     if (p === null || !risingNow(p, rules)) return;
-    s.alert = { id: `co2-${now}`, startedAt: now, critical: false, duration: false, ack: null, early: true, calmSince: null };
-    events.push({ type: 'raised', level: s.level, co2, at: now, alertId: s.alert.id, reason: 'rising', projectedMinutes: Math.max(1, Math.ceil(p.minutes)) });
+    s.alert = { id: `co2-${now}`, startedAt: now, critical: false, duration: false, ack: null, early: true, calmSince: null, overSince: null };
+    // The value is at or above "fair" though a fast climb may not have confirmed it yet: the alert says
+    // "fair", never "good" beside an early warning.
+    const level = rank < FAIR ? 'fair' : s.level;
+    events.push({ type: 'raised', level, co2, at: now, alertId: s.alert.id, reason: 'rising', projectedMinutes: Math.max(1, Math.ceil(p.minutes)) });
     return;
   }
   if (rank >= VENTILATE) {
-    s.alert = { ...s.alert, early: false, calmSince: null };
+    // The warning came true. Staff who have not acted yet (or called it a false alarm) are asked
+    // again, now that the room is over the line — unless the climb went straight to critical, which
+    // has just said so. Staff already airing the room are left to the remedy check.
+    const ack = s.alert.ack;
+    const told = events.some((e) => e.type === 'escalated' && e.alertId === s.alert?.id);
+    if (!told && (ack === null || ack.outcome === 'settled')) events.push({ type: 'escalated', level: s.level, co2, at: now, alertId: s.alert.id, reason: 'confirmed' });
+    s.alert = { ...s.alert, early: false, calmSince: null, overSince: now };
     return;
   }
   if (value >= thresholds.ventilate || stillRising(project(s.rising, value, thresholds.ventilate, rules), rules)) {

@@ -64,8 +64,8 @@ const ACTIONS = {
     en: 'Open windows and doors wide now and turn on the ventilation fan. If the room is crowded, move some people to another room.',
   },
   relapse: {
-    ja: 'もう一度窓を開けてください。閉めるときは全部閉めずに、2か所を少し開けたままにしてください。',
-    en: 'Open the windows again. When you close them, leave two of them open a little.',
+    ja: 'もう一度窓を開けてください。さきほどのすき間では足りませんでした。閉めるときは、向かい合う2か所を前より広く（10〜20cmほど）開けたままにしてください。',
+    en: 'Open the windows again. The gap left last time was not enough: when you close them, leave two windows on opposite sides open wider than before (10–20 cm).',
   },
   noImprovement: {
     ja: '窓を開けてもCO₂が下がっていません。開ける窓を増やすか、部屋の人数を減らしてください。',
@@ -184,6 +184,7 @@ function statusText(notice: AlertNotice, lang: Lang): string {
     case 'escalated':
       if (reason === 'no_improvement') return ja ? `換気の効果が出ていません（${label}）` : `No improvement yet (${label})`;
       if (reason === 'relapse') return ja ? `再び上がっています（${label}）` : `Rising again (${label})`;
+      if (reason === 'confirmed') return ja ? `${label}（早めのお知らせのとおり上昇）` : `${label} (as warned)`;
       if (reason === 'critical') return ja ? `${label}（さらに上昇）` : `${label} (rising further)`;
       return ja ? `${label}（続いています）` : `${label} (still high)`;
     case 'resolved':
@@ -229,6 +230,7 @@ function leadText(notice: AlertNotice, lang: Lang, timeZone: string): string {
     case 'escalated':
       if (reason === 'no_improvement') return ja ? `窓を開けた後も、CO₂濃度が下がっていません（現在 ${ppm}）。` : `CO₂ has not fallen since windows were opened (now ${ppm}).`;
       if (reason === 'relapse') return ja ? `換気で一度下がったCO₂濃度が、再び ${thresholds.ventilate} ppm を超えています（現在 ${ppm}）。` : `CO₂ fell after the windows were opened but is back above ${thresholds.ventilate} ppm (now ${ppm}).`;
+      if (reason === 'confirmed') return ja ? `早めにお知らせしたとおり、CO₂濃度が ${thresholds.ventilate} ppm を超えました（現在 ${ppm}）。` : `As warned, CO₂ has passed ${thresholds.ventilate} ppm (now ${ppm}).`;
       if (reason === 'critical') return ja ? `CO₂濃度がさらに上がり、${ppm} になりました（${label}）。` : `CO₂ has risen further to ${ppm} (${label}).`;
       return ja ? `CO₂濃度が高い状態が続いています（現在 ${ppm}、${label}）。` : `CO₂ is still high (now ${ppm}, ${label}).`;
     case 'resolved':
