@@ -28,6 +28,8 @@ export const AlertMessageSchema = z.object({
   reason: z.string().optional(),
   /** On raised with reason `rising`: minutes until CO₂ reaches the ventilate threshold at its current slope. */
   projectedMinutes: z.number().int().min(0).optional(),
+  /** On raised: which of the room's CO₂ alerts of its local day this is (1 = the first); from 2 on the notice advises keeping the windows a little open all day. */
+  alertsToday: z.number().int().min(1).optional(),
   ack: z.object({ action: z.enum(STAFF_ACK_ACTIONS), by: z.string(), at: z.string() }).optional(),
 });
 /** One alert event as published. */

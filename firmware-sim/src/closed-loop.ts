@@ -19,7 +19,7 @@ import type { RoomEntry } from '../../common/registry.ts';
 import { ALERTS_FILTER, buildAlertTopic } from '../../common/topics.ts';
 import { phaseOf, recordCause } from './exposure-causes.ts';
 import { createExposureTally, recordMinute } from './exposure-tally.ts';
-import { DEFAULT_WINDOW_PLAN, onAlertResolved, planWindowOpening, pruneOverrides, wideOpenAch, widenedAjarAch, type WindowPlan } from './intervention.ts';
+import { ALL_DAY_UNTIL_MINUTE, DEFAULT_WINDOW_PLAN, onAlertResolved, planWindowOpening, pruneOverrides, wideOpenAch, widenedAjarAch, type WindowPlan } from './intervention.ts';
 import { actionsOn, buildLoopReport, causesOn, type LoopReport, type RoomTallies } from './loop-report.ts';
 import { localTime, roomConditionsAt, segmentEndAt } from './occupancy.ts';
 import type { KeyedRandom } from './random.ts';
@@ -27,7 +27,7 @@ import { advanceRoom, createSimRoom, type SimRoom, type SimRoomOptions } from '.
 import type { SimConfig } from './config.ts';
 import type { SimClock } from './sim-clock.ts';
 import { acknowledgeAlert } from './staff-api-client.ts';
-import { decideStaffResponse, IDLE_RESPONSE, type RoomResponse, type StaffPolicy } from './staff-decision.ts';
+import { decideStaffResponse, IDLE_RESPONSE, staffKey, type RoomResponse, type StaffPolicy } from './staff-decision.ts';
 
 /** How the simulated staff are set up. */
 export type ClosedLoopConfig = {
@@ -65,8 +65,10 @@ export type ClosedLoopStats = {
   /** Messages that did not parse as alert messages. */
   invalid: number;
   windowOpenings: number;
-  /** Times staff left a wider gap than before after a relapse notice. */
+  /** Times staff left a wider gap than before (after a relapse notice, or on the all-day advice). */
   gapsWidened: number;
+  /** Rooms (per day) where staff followed the advice to keep a gap open for the rest of the day. */
+  allDayGaps: number;
   /** Notices not acted on because staff missed them (probability). */
   missed: number;
   acks: number;
@@ -97,7 +99,9 @@ type Looped = {
   /** An alert for the room is open, as far as the notices told (raised … resolved). */
   alertOpen: boolean;
   /** The gap staff leave in this room today (widened by relapse notices), and the day it is for. */
-  gap: { day: string; ach: number };
+  gap: { day: string; ach: number; allDay: boolean };
+  /** Calls to act (`raised`/`escalated`) received for this room so far: keys the staff's draws. */
+  calls: number;
 };
 
 const MINUTE_MS = 60_000;
@@ -119,7 +123,7 @@ export async function startClosedLoop(
       withLoop: createExposureTally(), withoutLoop: createExposureTally(), actions: new Map(), causes: new Map(),
     };
     room.overrides = [];
-    const l: Looped = { room, twin, tallies, response: IDLE_RESPONSE, lessonEnd: null, alertOpen: false, gap: { day: '', ach: config.plan.ajarAch } };
+    const l: Looped = { room, twin, tallies, response: IDLE_RESPONSE, lessonEnd: null, alertOpen: false, gap: { day: '', ach: config.plan.ajarAch, allDay: false }, calls: 0 };
     room.onMinute = (t, co2) => {
       if (t <= config.startMs) return;
       recordMinute(tallies.withLoop, t, co2);
@@ -136,7 +140,7 @@ export async function startClosedLoop(
     const phase = phaseOf({ alertOpen: l.alertOpen, actingAt: l.response.actingAt, windows }, from + MINUTE_MS);
     recordCause(causesOn(l.tallies, dayOf(from)), phase, roomConditionsAt(l.room.profile, from, rand).label);
   }
-  const stats: ClosedLoopStats = { connected: false, notices: 0, invalid: 0, windowOpenings: 0, gapsWidened: 0, missed: 0, acks: 0, ackRefused: 0, ackErrors: 0 };
+  const stats: ClosedLoopStats = { connected: false, notices: 0, invalid: 0, windowOpenings: 0, gapsWidened: 0, allDayGaps: 0, missed: 0, acks: 0, ackRefused: 0, ackErrors: 0 };
   /** Notices by `type` or `type:reason`, for the report (how often staff were called, and why). */
   const noticeKinds = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
@@ -174,7 +178,8 @@ export async function startClosedLoop(
     if (notice.type !== 'sensor_offline' && notice.type !== 'sensor_online') l.alertOpen = notice.type !== 'resolved';
     if (notice.type === 'resolved') {
       // Staff who had not yet reached the windows need not go; the gap closes as the plan says.
-      l.room.overrides = onAlertResolved(l.room.overrides ?? [], Math.max(now, l.room.at), l.lessonEnd, config.plan.ajarUntil);
+      const allDay = l.gap.allDay && l.gap.day === dayOf(now);
+      l.room.overrides = onAlertResolved(l.room.overrides ?? [], Math.max(now, l.room.at), l.lessonEnd, allDay ? 'lesson' : config.plan.ajarUntil);
       if (l.pending) {
         clearTimeout(l.pending);
         timers.delete(l.pending);
@@ -186,22 +191,32 @@ export async function startClosedLoop(
     if (notice.type !== 'raised' && notice.type !== 'escalated') return;
     stats.notices++;
     actionsOn(l.tallies, dayOf(now)).notices++;
-    const decision = decideStaffResponse(notice, l.response, now, config.policy, rand);
+    const nth = l.calls++;
+    const decision = decideStaffResponse(notice, l.response, now, config.policy, rand, nth);
     if (!decision.act) {
       if (decision.why === 'missed') stats.missed++;
       return;
     }
-    const wideAch = wideOpenAch(rand, `staff|${l.room.profile.key}|${notice.alertId}|${notice.type}|${notice.reason ?? ''}`);
+    const wideAch = wideOpenAch(rand, staffKey(notice, nth));
     // Planned now, in simulated time, so the physics does not depend on when the timer fires.
     l.lessonEnd = segmentEndAt(l.room.profile, decision.at, rand);
-    const day = dayOf(decision.at);
-    if (l.gap.day !== day) l.gap = { day, ach: config.plan.ajarAch };
-    if (notice.reason === 'relapse') {
+    const local = localTime(decision.at);
+    if (l.gap.day !== local.day.key) l.gap = { day: local.day.key, ach: config.plan.ajarAch, allDay: false };
+    const advised = config.plan.allDayGap && notice.type === 'raised' && (notice.alertsToday ?? 0) >= 2;
+    if (notice.reason === 'relapse' || (advised && !l.gap.allDay)) {
       const ach = widenedAjarAch(l.gap.ach, config.plan);
       if (ach > l.gap.ach) stats.gapsWidened++;
-      l.gap = { day, ach };
+      l.gap = { ...l.gap, ach };
     }
-    const overrides = planWindowOpening(decision.at, wideAch, l.lessonEnd, { ...config.plan, ajarAch: l.gap.ach });
+    if (advised && !l.gap.allDay) {
+      stats.allDayGaps++;
+      l.gap = { ...l.gap, allDay: true };
+    }
+    // An all-day gap runs to 17:00 whatever the alert does; otherwise it ends as the plan says.
+    const endOfDay = decision.at - local.minute * MINUTE_MS - (decision.at % MINUTE_MS) + ALL_DAY_UNTIL_MINUTE * MINUTE_MS;
+    const overrides = l.gap.allDay
+      ? planWindowOpening(decision.at, wideAch, endOfDay, { ...config.plan, ajarAch: l.gap.ach, ajarUntil: 'lesson', maxAjarMinutes: 24 * 60 })
+      : planWindowOpening(decision.at, wideAch, l.lessonEnd, { ...config.plan, ajarAch: l.gap.ach });
     l.room.overrides = [...pruneOverrides(l.room.overrides ?? [], l.room.at), ...overrides];
     l.response = { actingAt: decision.at, wideUntil: overrides[0]?.to ?? decision.at };
     log.debug({ facility: notice.facility, room: notice.room, event: notice.type, reason: notice.reason, delayMinutes: decision.delayMs / 60_000 }, 'staff will open the windows');
@@ -288,7 +303,7 @@ export function closedLoopConfigOf(config: SimConfig, startMs: number, mqttPassw
     policy: { probability: config.staffProbability, meanDelayMinutes: config.staffDelay },
     plan: {
       ...DEFAULT_WINDOW_PLAN, wideMinutes: config.staffWideMinutes, ajarAch: config.staffAjarAch, ajarUntil: config.staffAjarUntil,
-      widenOnRelapse: config.staffWiden, maxAjarAch: Math.max(DEFAULT_WINDOW_PLAN.maxAjarAch, config.staffAjarAch),
+      widenOnRelapse: config.staffWiden, maxAjarAch: Math.max(DEFAULT_WINDOW_PLAN.maxAjarAch, config.staffAjarAch), allDayGap: config.staffAllDay,
     },
     startMs,
     clientId: `kanki-sim-staff-${config.seed}`,

@@ -74,6 +74,8 @@ export type SimConfig = Readonly<{
   staffAjarUntil: AjarUntil;
   /** Factor staff widen the gap by, for the rest of the day, after a relapse notice (1: never). */
   staffWiden: number;
+  /** Staff follow a notice's advice (a room's second alert of the day on) to keep a gap open for the rest of the day. */
+  staffAllDay: boolean;
   /** MQTT username the staff subscribe to alerts with (password from env KANKI_SIM_STAFF_MQTT_PASSWORD). */
   staffMqttUsername: string | undefined;
 }>;
@@ -173,6 +175,8 @@ function simFlagsSchema(env: Record<string, string | undefined>, realNowMs = Dat
       .describe('when the gap is closed: lesson-and-resolved (lesson over and alert resolved), resolved (at once), lesson (at the bell); at most 2 h'),
     staffWiden: numberFlag({ min: 1, max: 4 }).default(1.5)
       .describe('factor staff widen the gap by for the rest of the day when Kanki says it was not enough (relapse notice); 1 = never; at most 6 air changes per hour'),
+    staffAllDay: z.stringbool({ error: 'must be true or false' }).default(true)
+      .describe('staff follow the advice of a room\'s second and later alert notices of the day: a gap (widened as after a relapse) kept open until 17:00'),
     staffMqttUsername: z.string().trim().min(1, 'must not be empty').optional()
       .describe('MQTT username the staff subscribe to alerts with; password from env KANKI_SIM_STAFF_MQTT_PASSWORD'),
   });
@@ -222,6 +226,7 @@ function flagHelp(env: Record<string, string | undefined>): Record<keyof SimConf
     staffAjarAch: { value: '<ach>', defaultText: '3' },
     staffAjarUntil: { value: '<when>', defaultText: 'lesson-and-resolved' },
     staffWiden: { value: '<factor>', defaultText: '1.5' },
+    staffAllDay: { value: '<true|false>', defaultText: 'true' },
     staffMqttUsername: { value: '<name>', defaultText: 'none' },
   };
 }

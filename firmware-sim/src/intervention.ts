@@ -22,7 +22,11 @@
  *    (`escalated`, reason `relapse`, whose text says the gap was not enough and asks for a wider
  *    one), they open wide again and afterwards leave a gap `widenOnRelapse` (1.5) times as wide in
  *    air changes, at most `maxAjarAch` (6), for the rest of that day: a teacher told twice does not
- *    go back to the gap that failed. 1 switches this off.
+ *    go back to the gap that failed. 1 switches this off;
+ * 4. from a room's second alert of the day on, Kanki's notice advises MEXT's winter practice: after
+ *    airing, two windows on opposite sides a little open for the rest of the day. Staff who act on
+ *    such a notice (`allDayGap`) leave the gap widened as in 3 and keep it until 17:00, whatever the
+ *    alert does.
  *
  * Why the alert's state matters: after staff acknowledge and CO₂ falls, the ingest reports the
  * alert `improving` and says nothing more until it resolves; shutting the windows at the bell while
@@ -50,11 +54,16 @@ export type WindowPlan = {
   widenOnRelapse: number;
   /** The widest gap staff leave, air changes per hour (wider is "windows open", too cold to keep in winter). */
   maxAjarAch: number;
+  /** Staff follow the advice of a room's second and later alert notices of a day: a wider gap kept until `ALL_DAY_UNTIL_MINUTE`. */
+  allDayGap: boolean;
 };
+
+/** Local minute of the day an all-day gap is kept until (17:00: the school day, counters and most rooms are over). */
+export const ALL_DAY_UNTIL_MINUTE = 17 * 60;
 
 /** The default plan (see the module comment for why). */
 export const DEFAULT_WINDOW_PLAN: WindowPlan = Object.freeze({
-  wideMinutes: 10, ajarAch: 3, maxAjarMinutes: 120, ajarUntil: 'lesson-and-resolved', widenOnRelapse: 1.5, maxAjarAch: 6,
+  wideMinutes: 10, ajarAch: 3, maxAjarMinutes: 120, ajarUntil: 'lesson-and-resolved', widenOnRelapse: 1.5, maxAjarAch: 6, allDayGap: true,
 });
 
 /** The gap after a relapse notice: `current` widened by the plan's factor, capped; never narrower than it was. */

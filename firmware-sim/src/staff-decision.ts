@@ -6,7 +6,10 @@
  * - Only `raised` and `escalated` ask for action (escalations: critical, duration, no_improvement, relapse).
  *   `resolved`, `improving`, `acknowledged` and sensor events do not.
  * - Each notice is acted on with `probability` (a teacher mid-lesson may miss a notification; the
- *   ingest's escalation asks again), decided by a keyed draw on the alert, event and reason.
+ *   ingest's escalation asks again), decided by a keyed draw on the room and the notice's place
+ *   among that room's calls to act (`nth`) — not on the alert's id, which the alert database numbers
+ *   across all rooms in arrival order: keyed on it, a few milliseconds' difference in which room's
+ *   alert came first would reshuffle every draw, and runs of one seed would differ as if re-seeded.
  * - The delay is drawn uniformly between half and one and a half times the mean: someone always
  *   needs a moment to see the notice and reach the windows, and rarely more than the next pause.
  * - A notice that arrives while staff are already on their way, or while the windows are wide open,
@@ -42,17 +45,24 @@ export const IDLE_RESPONSE: RoomResponse = Object.freeze({ actingAt: null, wideU
 
 /** Decides on one alert notice received at simulated time `now`. */
 export function decideStaffResponse(
-  notice: Pick<AlertMessagePayload, 'facility' | 'room' | 'type' | 'alertId' | 'reason'>,
+  notice: Pick<AlertMessagePayload, 'facility' | 'room' | 'type' | 'reason'>,
   current: RoomResponse,
   now: number,
   policy: StaffPolicy,
   rand: KeyedRandom,
+  /** How many calls to act (`raised`/`escalated`) for this room came before this one. */
+  nth: number,
 ): StaffDecision {
   if (notice.type !== 'raised' && notice.type !== 'escalated') return { act: false, why: 'not_a_call_to_act' };
   if (current.actingAt !== null && current.actingAt >= now) return { act: false, why: 'already_acting' };
   if (now < current.wideUntil) return { act: false, why: 'windows_wide_open' };
-  const key = `staff|${notice.facility}/${notice.room}|${notice.alertId}|${notice.type}|${notice.reason ?? ''}`;
+  const key = staffKey(notice, nth);
   if (rand(`${key}|respond`) >= policy.probability) return { act: false, why: 'missed' };
   const delayMs = Math.round(policy.meanDelayMinutes * 60_000 * (0.5 + rand(`${key}|delay`)));
   return { act: true, at: now + delayMs, delayMs };
+}
+
+/** The key of a room's `nth` call to act, for every draw about it (acting, delay, how wide). */
+export function staffKey(notice: Pick<AlertMessagePayload, 'facility' | 'room'>, nth: number): string {
+  return `staff|${notice.facility}/${notice.room}|${nth}`;
 }

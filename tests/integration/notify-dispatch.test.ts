@@ -17,7 +17,8 @@ import { createIngestMetrics } from '../../ingest/src/metrics.ts';
 import { createLinkSigner } from '../../ingest/src/notify/links.ts';
 import { createNotifications } from '../../ingest/src/notify/notifications.ts';
 import { parseNotifyConfig } from '../../ingest/src/notify/notify-config.ts';
-import type { Notice } from '../../ingest/src/notify/notifier.ts';
+import { renderNotice } from '../../ingest/src/notify/message.ts';
+import type { AlertNotice, Notice } from '../../ingest/src/notify/notifier.ts';
 import { Outbox } from '../../ingest/src/notify/outbox.ts';
 import { makeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -195,6 +196,30 @@ describe('delivery', () => {
     const critical = hook.notices[2];
     expect(critical?.kind === 'alert' && critical.event.level).toBe('critical');
     expect(critical?.kind === 'alert' && critical.suppressed).toBe(2);
+  });
+});
+
+describe('a room that keeps alerting', () => {
+  it('numbers the room\'s alerts of the day; from the second on the notice advises a gap kept open all day; the next day starts at 1', async () => {
+    const hook = await receiver();
+    const s = setup('2026-11-25T09:00:00+09:00', { channels: { school: webhook(hook.url) }, recipients: [{ id: 'teacher', name: 'T', channel: 'school', facilities: ['tobe-elementary'] }] });
+    s.read(classroom, 1200);
+    s.jumpTo('2026-11-25T09:20:00+09:00');
+    s.read(classroom, 600);
+    s.jumpTo('2026-11-25T10:40:00+09:00');
+    s.read(classroom, 1250);
+    s.jumpTo('2026-11-25T11:00:00+09:00');
+    s.read(classroom, 600);
+    s.jumpTo('2026-11-26T09:00:00+09:00');
+    s.read(classroom, 1300);
+    const raised = () => hook.notices.flatMap((n) => (n.kind === 'alert' && n.event.type === 'raised' ? [n] : []));
+    await waitFor(() => raised().length === 3, 5000, 'three raised notices');
+    expect(raised().map((n) => n.event.alertsToday)).toEqual([1, 2, 1]);
+    const second = raised()[1] as AlertNotice;
+    expect(renderNotice(second, 'ja').text).toContain('この部屋は今日2回目の通知です');
+    expect(renderNotice(raised()[0] as AlertNotice, 'ja').text).not.toContain('回目の通知');
+    // Only `raised` says it: the resolution of the first alert carries no number.
+    expect(hook.notices.some((n) => n.kind === 'alert' && n.event.type === 'resolved' && n.event.alertsToday !== undefined)).toBe(false);
   });
 });
 

@@ -120,6 +120,14 @@ describe('renderNotice: alerts', () => {
     expect(renderNotice(n, 'en').text).toContain('The gap left last time was not enough: when you close them, leave two windows on opposite sides open wider than before');
   });
 
+  it('from a room\'s second alert of the day on, advises a gap kept open for the rest of the day (raised only)', () => {
+    expect(renderNotice(alert({ type: 'raised', alertsToday: 1 }), 'en').text).not.toContain('alert number');
+    const second = alert({ type: 'raised', alertsToday: 3 });
+    expect(renderNotice(second, 'en').text).toContain("This is the room's alert number 3 today. After airing, leave two windows on opposite sides open 10–20 cm and keep them so for the rest of the day");
+    expect(renderNotice(second, 'ja').text).toContain('今日はそのまま続けてください');
+    expect(renderNotice(alert({ type: 'escalated', reason: 'duration', alertsToday: 3 }), 'en').text).not.toContain('alert number');
+  });
+
   it('says an early warning came true and asks for the windows, when nobody acted on it', () => {
     const n = alert({ type: 'escalated', reason: 'confirmed', level: 'ventilate', co2: 1040 });
     const ja = renderNotice(n, 'ja');

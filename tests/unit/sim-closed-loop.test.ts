@@ -117,16 +117,16 @@ describe('staff decisions', () => {
 
   it('acts on raised and every escalation, not on other events', () => {
     const rand = createKeyedRandom(1);
-    for (const type of ['raised', 'escalated'] as const) expect(decideStaffResponse(notice({ type, reason: type === 'escalated' ? 'no_improvement' : undefined }), IDLE_RESPONSE, now, policy, rand).act).toBe(true);
+    for (const type of ['raised', 'escalated'] as const) expect(decideStaffResponse(notice({ type, reason: type === 'escalated' ? 'no_improvement' : undefined }), IDLE_RESPONSE, now, policy, rand, 0).act).toBe(true);
     for (const type of ['resolved', 'improving', 'acknowledged', 'sensor_offline'] as const) {
-      expect(decideStaffResponse(notice({ type }), IDLE_RESPONSE, now, policy, rand)).toEqual({ act: false, why: 'not_a_call_to_act' });
+      expect(decideStaffResponse(notice({ type }), IDLE_RESPONSE, now, policy, rand, 0)).toEqual({ act: false, why: 'not_a_call_to_act' });
     }
   });
 
   it('draws the delay between half and one and a half times the mean, the same for the same seed', () => {
     const delays: number[] = [];
     for (let id = 0; id < 500; id++) {
-      const d = decideStaffResponse(notice({ alertId: String(id) }), IDLE_RESPONSE, now, policy, createKeyedRandom(42));
+      const d = decideStaffResponse(notice(), IDLE_RESPONSE, now, policy, createKeyedRandom(42), id);
       if (!d.act) throw new Error('probability 1 must always act');
       expect(d.at).toBe(now + d.delayMs);
       delays.push(d.delayMs / MIN);
@@ -134,25 +134,25 @@ describe('staff decisions', () => {
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(2);
     expect(Math.max(...delays)).toBeLessThanOrEqual(6);
     expect(delays.reduce((a, b) => a + b, 0) / delays.length).toBeCloseTo(4, 0);
-    const again = decideStaffResponse(notice({ alertId: '3' }), IDLE_RESPONSE, now, policy, createKeyedRandom(42));
-    expect(again).toEqual(decideStaffResponse(notice({ alertId: '3' }), IDLE_RESPONSE, now, policy, createKeyedRandom(42)));
-    expect(again).not.toEqual(decideStaffResponse(notice({ alertId: '3' }), IDLE_RESPONSE, now, policy, createKeyedRandom(43)));
+    const again = decideStaffResponse(notice(), IDLE_RESPONSE, now, policy, createKeyedRandom(42), 3);
+    expect(again).toEqual(decideStaffResponse(notice(), IDLE_RESPONSE, now, policy, createKeyedRandom(42), 3));
+    expect(again).not.toEqual(decideStaffResponse(notice(), IDLE_RESPONSE, now, policy, createKeyedRandom(43), 3));
   });
 
   it('acts on about `probability` of notices, deterministically per seed', () => {
     const acted = (seed: number) => Array.from({ length: 1000 }, (_, id) =>
-      decideStaffResponse(notice({ alertId: String(id) }), IDLE_RESPONSE, now, { probability: 0.3, meanDelayMinutes: 4 }, createKeyedRandom(seed)).act).filter(Boolean).length;
+      decideStaffResponse(notice(), IDLE_RESPONSE, now, { probability: 0.3, meanDelayMinutes: 4 }, createKeyedRandom(seed), id).act).filter(Boolean).length;
     expect(acted(5)).toBeGreaterThan(250);
     expect(acted(5)).toBeLessThan(350);
     expect(acted(5)).toBe(acted(5));
-    expect(decideStaffResponse(notice(), IDLE_RESPONSE, now, { probability: 0, meanDelayMinutes: 4 }, createKeyedRandom(1))).toEqual({ act: false, why: 'missed' });
+    expect(decideStaffResponse(notice(), IDLE_RESPONSE, now, { probability: 0, meanDelayMinutes: 4 }, createKeyedRandom(1), 0)).toEqual({ act: false, why: 'missed' });
   });
 
   it('does not act twice while on the way or while windows are wide open; acts again once only the gap is left', () => {
     const rand = createKeyedRandom(1);
-    expect(decideStaffResponse(notice({ type: 'escalated', reason: 'critical' }), { actingAt: now + 2 * MIN, wideUntil: 0 }, now, policy, rand)).toEqual({ act: false, why: 'already_acting' });
-    expect(decideStaffResponse(notice({ type: 'escalated', reason: 'critical' }), { actingAt: now - 5 * MIN, wideUntil: now + 5 * MIN }, now, policy, rand)).toEqual({ act: false, why: 'windows_wide_open' });
-    expect(decideStaffResponse(notice({ type: 'escalated', reason: 'no_improvement' }), { actingAt: now - 15 * MIN, wideUntil: now - 5 * MIN }, now, policy, rand).act).toBe(true);
+    expect(decideStaffResponse(notice({ type: 'escalated', reason: 'critical' }), { actingAt: now + 2 * MIN, wideUntil: 0 }, now, policy, rand, 1)).toEqual({ act: false, why: 'already_acting' });
+    expect(decideStaffResponse(notice({ type: 'escalated', reason: 'critical' }), { actingAt: now - 5 * MIN, wideUntil: now + 5 * MIN }, now, policy, rand, 1)).toEqual({ act: false, why: 'windows_wide_open' });
+    expect(decideStaffResponse(notice({ type: 'escalated', reason: 'no_improvement' }), { actingAt: now - 15 * MIN, wideUntil: now - 5 * MIN }, now, policy, rand, 1).act).toBe(true);
   });
 });
 
@@ -237,7 +237,7 @@ describe('alert messages and --staff-* flags', () => {
   });
 
   it('parses the loop flags, takes the token from env, and needs one with --staff-loop', () => {
-    expect(parseSimArgs([], {})).toMatchObject({ staffLoop: false, staffDelay: 5, staffProbability: 0.8, staffToken: undefined, staffApi: 'http://127.0.0.1:9464', staffWideMinutes: 10, staffAjarAch: 3, staffAjarUntil: 'lesson-and-resolved', staffWiden: 1.5 });
+    expect(parseSimArgs([], {})).toMatchObject({ staffLoop: false, staffDelay: 5, staffProbability: 0.8, staffToken: undefined, staffApi: 'http://127.0.0.1:9464', staffWideMinutes: 10, staffAjarAch: 3, staffAjarUntil: 'lesson-and-resolved', staffWiden: 1.5, staffAllDay: true });
     const c = parseSimArgs(['--staff-loop', '--staff-delay', '2.5', '--staff-probability', '1', '--staff-ajar-until', 'lesson', '--speed', '60'], { KANKI_SIM_STAFF_TOKEN: 'kanki-example-staff-ward-ops', KANKI_INGEST_URL: 'http://127.0.0.1:1234' });
     expect(c).toMatchObject({ staffLoop: true, staffDelay: 2.5, staffProbability: 1, staffToken: 'kanki-example-staff-ward-ops', staffApi: 'http://127.0.0.1:1234', staffAjarUntil: 'lesson', speed: 60 });
     expect(parseSimArgs(['--staff-loop=false'], {}).staffLoop).toBe(false);

@@ -83,7 +83,7 @@ describe('simulator flags', () => {
     const flags = ['--broker', '--registry', '--sensors', '--interval', '--speed', '--seed', '--start', '--timestamps', '--secrets',
       '--duration', '--log-level', '--buffer', '--reconnect-min', '--reconnect-max', '--sensor-type', '--faults', '--help',
       '--progress', '--load', '--connections', '--inflight'];
-    flags.push('--staff-loop', '--staff-delay', '--staff-probability', '--staff-token', '--staff-api', '--staff-wide-minutes', '--staff-ajar-ach', '--staff-ajar-until', '--staff-mqtt-username');
+    flags.push('--staff-loop', '--staff-delay', '--staff-probability', '--staff-token', '--staff-api', '--staff-wide-minutes', '--staff-ajar-ach', '--staff-ajar-until', '--staff-widen', '--staff-all-day', '--staff-mqtt-username');
     for (const flag of flags) expect(help).toMatch(new RegExp(`^  ${flag}\\b`, 'm'));
     expect(help).toContain('[default: mqtt://127.0.0.1:1883 (env MQTT_URL)]');
     expect(help).toContain('[default: ward.yaml (env KANKI_REGISTRY)]');

@@ -39,6 +39,8 @@ export type AlertEventRecord = {
   action: string | null;
   /** On an early `raised` (`reason: 'rising'`) just recorded: the engine's projected minutes. Not stored: only the notification says it. */
   projectedMinutes?: number;
+  /** On a `raised` just recorded: which of the room's CO₂ alerts of its local day this is (1 = the first). Not stored. */
+  alertsToday?: number;
 };
 
 export type AuditEntry = {
@@ -120,6 +122,8 @@ export class AlertLog {
       useLink: db.prepare('INSERT OR IGNORE INTO used_links (nonce, used_at, alert_id, recipient) VALUES (?, ?, ?, ?)'),
       pruneLinks: db.prepare('DELETE FROM used_links WHERE used_at < ?'),
       linkUsed: db.prepare<[string], { used_at: number }>('SELECT used_at FROM used_links WHERE nonce = ?'),
+      co2OpenedBetween: db.prepare<[string, string, number, number], { n: number }>(
+        "SELECT COUNT(*) AS n FROM alerts WHERE facility = ? AND room = ? AND kind = 'co2' AND opened_at >= ? AND opened_at <= ?"),
     };
   }
 
@@ -173,6 +177,11 @@ export class AlertLog {
       ...(e.projectedMinutes !== undefined ? { projectedMinutes: e.projectedMinutes } : {}),
     };
     return { alert, event };
+  }
+
+  /** How many CO₂ alerts of the room were opened from `from` to `to` (both inclusive). */
+  co2AlertsOpened(facility: string, room: string, from: number, to: number): number {
+    return this.st.co2OpenedBetween.get(facility, room, from, to)?.n ?? 0;
   }
 
   /** Stores the engine state of many rooms in one transaction (the periodic snapshot). */

@@ -8,6 +8,7 @@
  */
 import type { Logger } from '../../../common/logger.ts';
 import type { Registry, RoomEntry } from '../../../common/registry.ts';
+import { localMinutes } from '../../../common/calendar.ts';
 import { buildAlertTopic } from '../../../common/topics.ts';
 import type { IngestMetrics } from '../metrics.ts';
 import type { AckAction, Trend } from '../notify/notifier.ts';
@@ -33,6 +34,8 @@ export type AlertMessage = {
   reason?: string;
   /** On an early `raised` (`reason: 'rising'`): projected minutes to the ventilate threshold. */
   projectedMinutes?: number;
+  /** On `raised`: which of the room's CO₂ alerts of its local day this is (1 = the first; absent when the alert database is down). */
+  alertsToday?: number;
   ack?: { action: AckAction; by: string; at: string };
 };
 
@@ -169,6 +172,10 @@ export class AlertService {
     try {
       recorded = this.deps.log.transaction(() => {
         const rows = this.deps.log.record(room.facilityId, room.roomId, step.events, serializeState(step.state), now);
+        for (const r of rows) {
+          // The room's n-th alert today: from the second on, notices advise keeping the windows a little open all day.
+          if (r.event.type === 'raised' && r.alert.kind === 'co2') r.event.alertsToday = this.deps.log.co2AlertsOpened(room.facilityId, room.roomId, localMidnight(r.event.at), r.event.at);
+        }
         const trend = this.trend(room, now);
         for (const r of rows) queued += this.deps.route?.(room, r.alert, r.event, trend) ?? 0;
         return rows;
@@ -185,6 +192,7 @@ export class AlertService {
         alertId: recorded[i] ? String(recorded[i].alert.id) : e.alertId,
         ...(e.reason ? { reason: e.reason } : {}),
         ...(e.projectedMinutes !== undefined ? { projectedMinutes: e.projectedMinutes } : {}),
+        ...(recorded[i]?.event.alertsToday !== undefined ? { alertsToday: recorded[i]?.event.alertsToday } : {}),
         ...(e.ack ? { ack: { action: e.ack.action, by: e.ack.by, at: new Date(e.ack.at).toISOString() } } : {}),
       };
       this.deps.publish(buildAlertTopic(room.facilityId, room.roomId), JSON.stringify(message));
@@ -213,4 +221,9 @@ export class AlertService {
     const perTen = Math.round(((value - first.v) / (now - first.t)) * TREND_SPAN_MS);
     return { ppmPer10Min: perTen, direction: perTen > STEADY_PPM ? 'rising' : perTen < -STEADY_PPM ? 'falling' : 'steady' };
   }
+}
+
+/** The instant local (Japan) midnight began the day of `at`. */
+function localMidnight(at: number): number {
+  return at - localMinutes(at) * 60_000 - (at % 60_000);
 }

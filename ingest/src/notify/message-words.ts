@@ -262,6 +262,19 @@ function offlineReason(reason: AlertNotice['event']['reason'], lang: Lang): stri
   return null;
 }
 
+/**
+ * From a room's second CO₂ alert of the day on: airing it when it alerts is not enough, so the
+ * notice asks for MEXT's winter practice — two windows on opposite sides a little open all the time,
+ * wide open in breaks — for the rest of the day. One sentence, on `raised` only.
+ */
+export function allDayAdvice(notice: AlertNotice, lang: Lang): string | null {
+  const n = notice.event.alertsToday;
+  if (notice.event.type !== 'raised' || n === undefined || n < 2) return null;
+  return lang === 'ja'
+    ? `この部屋は今日${n}回目の通知です。換気のあと窓を閉めるときは、向かい合う2か所を10〜20cmほど開けたままにし、今日はそのまま続けてください（休み時間は全開に）。`
+    : `This is the room's alert number ${n} today. After airing, leave two windows on opposite sides open 10–20 cm and keep them so for the rest of the day (wide open in breaks).`;
+}
+
 /** Puts one alert notice into words in one language. */
 export function composeAlert(notice: AlertNotice, lang: Lang, options: RenderOptions = {}): ComposedMessage {
   const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
@@ -273,6 +286,8 @@ export function composeAlert(notice: AlertNotice, lang: Lang, options: RenderOpt
   lines.push(`${ja ? '時刻' : 'Time'}: ${formatTime(at, lang, timeZone)}`);
   const action = actionText(notice, lang);
   if (action) lines.push(action);
+  const advice = allDayAdvice(notice, lang);
+  if (advice) lines.push(advice);
   const held = notice.suppressed ?? 0;
   if (held > 0) {
     lines.push(ja

@@ -51,6 +51,8 @@ export type AlertNotice = NoticePlace & {
     reason?: NoticeReason;
     /** On `raised` with `reason: 'rising'`: minutes until CO₂ reaches the ventilate threshold at its current slope. */
     projectedMinutes?: number;
+    /** On `raised`: which of the room's CO₂ alerts of its local day this is (1 = the first). */
+    alertsToday?: number;
     thresholds: { fair: number; ventilate: number; critical: number };
     trend: Trend | null;
     /** On `acknowledged`: who did what. */

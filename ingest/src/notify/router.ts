@@ -64,6 +64,7 @@ export function routeEvent(deps: RouterDeps, room: RoomEntry, alert: AlertRecord
         type: event.type, level: event.level, co2: event.co2, at: event.at, alertId: String(alert.id),
         ...(event.reason ? { reason: event.reason as NoticeReason } : {}),
         ...(event.projectedMinutes !== undefined ? { projectedMinutes: event.projectedMinutes } : {}),
+        ...(event.alertsToday !== undefined ? { alertsToday: event.alertsToday } : {}),
         thresholds: { ...room.thresholds }, trend,
         ...(event.type === 'acknowledged' && alert.ack ? { ack: alert.ack } : {}),
       },
