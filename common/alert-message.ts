@@ -24,7 +24,7 @@ export const AlertMessageSchema = z.object({
   at: z.string(),
   /** The alert's id in the staff API (numeric), or the engine's own id when the alert database was down. */
   alertId: z.string().min(1),
-  /** On escalated: `critical`, `confirmed` (an early warning came true), `duration`, `no_improvement` or `relapse`; on an early raised: `rising`; on sensor events: why data is missing. */
+  /** On escalated: `critical`, `confirmed` (an early warning came true), `duration`, `reminder`, `no_improvement` or `relapse`; on an early raised: `rising`; on sensor events: why data is missing. */
   reason: z.string().optional(),
   /** On raised with reason `rising`: minutes until CO₂ reaches the ventilate threshold at its current slope. */
   projectedMinutes: z.number().int().min(0).optional(),

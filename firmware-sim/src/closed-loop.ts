@@ -19,7 +19,7 @@ import type { RoomEntry } from '../../common/registry.ts';
 import { ALERTS_FILTER, buildAlertTopic } from '../../common/topics.ts';
 import { phaseOf, recordCause } from './exposure-causes.ts';
 import { createExposureTally, recordMinute } from './exposure-tally.ts';
-import { ALL_DAY_UNTIL_MINUTE, DEFAULT_WINDOW_PLAN, onAlertResolved, planWindowOpening, pruneOverrides, wideOpenAch, widenedAjarAch, type WindowPlan } from './intervention.ts';
+import { ALL_DAY_UNTIL_MINUTE, DEFAULT_WINDOW_PLAN, nextGap, onAlertResolved, planOpeningWithGap, pruneOverrides, wideOpenAch, type RoomGap, type WindowPlan } from './intervention.ts';
 import { actionsOn, buildLoopReport, causesOn, type LoopReport, type RoomTallies } from './loop-report.ts';
 import { localTime, roomConditionsAt, segmentEndAt } from './occupancy.ts';
 import type { KeyedRandom } from './random.ts';
@@ -99,7 +99,7 @@ type Looped = {
   /** An alert for the room is open, as far as the notices told (raised … resolved). */
   alertOpen: boolean;
   /** The gap staff leave in this room today (widened by relapse notices), and the day it is for. */
-  gap: { day: string; ach: number; allDay: boolean };
+  gap: RoomGap;
   /** Calls to act (`raised`/`escalated`) received for this room so far: keys the staff's draws. */
   calls: number;
 };
@@ -201,22 +201,13 @@ export async function startClosedLoop(
     // Planned now, in simulated time, so the physics does not depend on when the timer fires.
     l.lessonEnd = segmentEndAt(l.room.profile, decision.at, rand);
     const local = localTime(decision.at);
-    if (l.gap.day !== local.day.key) l.gap = { day: local.day.key, ach: config.plan.ajarAch, allDay: false };
-    const advised = config.plan.allDayGap && notice.type === 'raised' && (notice.alertsToday ?? 0) >= 2;
-    if (notice.reason === 'relapse' || (advised && !l.gap.allDay)) {
-      const ach = widenedAjarAch(l.gap.ach, config.plan);
-      if (ach > l.gap.ach) stats.gapsWidened++;
-      l.gap = { ...l.gap, ach };
-    }
-    if (advised && !l.gap.allDay) {
-      stats.allDayGaps++;
-      l.gap = { ...l.gap, allDay: true };
-    }
-    // An all-day gap runs to 17:00 whatever the alert does; otherwise it ends as the plan says.
+    const ask = { relapse: notice.reason === 'relapse', allDayAdvice: notice.type === 'raised' && (notice.alertsToday ?? 0) >= 2 };
+    const next = nextGap(l.gap, local.day.key, ask, config.plan);
+    l.gap = next.gap;
+    if (next.widened) stats.gapsWidened++;
+    if (next.allDayStarted) stats.allDayGaps++;
     const endOfDay = decision.at - local.minute * MINUTE_MS - (decision.at % MINUTE_MS) + ALL_DAY_UNTIL_MINUTE * MINUTE_MS;
-    const overrides = l.gap.allDay
-      ? planWindowOpening(decision.at, wideAch, endOfDay, { ...config.plan, ajarAch: l.gap.ach, ajarUntil: 'lesson', maxAjarMinutes: 24 * 60 })
-      : planWindowOpening(decision.at, wideAch, l.lessonEnd, { ...config.plan, ajarAch: l.gap.ach });
+    const overrides = planOpeningWithGap(decision.at, wideAch, l.lessonEnd, endOfDay, l.gap, config.plan);
     l.room.overrides = [...pruneOverrides(l.room.overrides ?? [], l.room.at), ...overrides];
     l.response = { actingAt: decision.at, wideUntil: overrides[0]?.to ?? decision.at };
     log.debug({ facility: notice.facility, room: notice.room, event: notice.type, reason: notice.reason, delayMinutes: decision.delayMs / 60_000 }, 'staff will open the windows');

@@ -125,3 +125,31 @@ export function effectiveAch(timetableAch: number, overrides: readonly Ventilati
 export function pruneOverrides(overrides: readonly VentilationOverride[], t: number): VentilationOverride[] {
   return overrides.filter((o) => o.to > t);
 }
+
+/** The gap staff keep in one room on one local day: how wide, and whether all day (the advice followed). */
+export type RoomGap = { readonly day: string; readonly ach: number; readonly allDay: boolean };
+
+/** What a notice asks of the gap: nothing more, a wider one (relapse), or a wider one kept all day (a room's 2nd+ alert of the day). */
+export type GapAsk = { relapse: boolean; allDayAdvice: boolean };
+
+/**
+ * The gap after staff act on a notice on local day `day`: a new day starts from the plan's gap; a
+ * relapse notice widens it; the all-day advice (if the plan follows it) widens it once and keeps it
+ * all day. `widened` says whether it got wider.
+ */
+export function nextGap(gap: RoomGap, day: string, ask: GapAsk, plan: WindowPlan): { gap: RoomGap; widened: boolean; allDayStarted: boolean } {
+  const today: RoomGap = gap.day === day ? gap : { day, ach: plan.ajarAch, allDay: false };
+  const advice = plan.allDayGap && ask.allDayAdvice && !today.allDay;
+  const ach = ask.relapse || advice ? widenedAjarAch(today.ach, plan) : today.ach;
+  return { gap: { day, ach, allDay: today.allDay || advice }, widened: ach > today.ach, allDayStarted: advice };
+}
+
+/**
+ * The overrides of one opening at `at` with the room's gap: an all-day gap runs to `endOfDay`
+ * whatever the alert does; otherwise the gap ends as the plan says (`lessonEnd`).
+ */
+export function planOpeningWithGap(at: number, wideAch: number, lessonEnd: number | null, endOfDay: number, gap: RoomGap, plan: WindowPlan): VentilationOverride[] {
+  return gap.allDay
+    ? planWindowOpening(at, wideAch, endOfDay, { ...plan, ajarAch: gap.ach, ajarUntil: 'lesson', maxAjarMinutes: 24 * 60 })
+    : planWindowOpening(at, wideAch, lessonEnd, { ...plan, ajarAch: gap.ach });
+}

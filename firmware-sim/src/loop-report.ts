@@ -4,7 +4,7 @@
  * occupancy, same seed, no reactions), plus the totals and the reduction. Built from tallies (pure)
  * and printed as a plain table by main.ts and the benchmark.
  */
-import { createExposureCauses, type ExposureCauses } from './exposure-causes.ts';
+import { createExposureCauses, formatCauses, sumCauses, type ExposureCauses } from './exposure-causes.ts';
 import { reductionPercent, sumExposure, type DayExposure, type ExposureTally } from './exposure-tally.ts';
 
 /** What staff did about one room on one day (counted on the day the notice came). */
@@ -118,5 +118,6 @@ export function formatLoopReport(report: LoopReport, extraTotals: readonly { lab
     ...extraTotals.map((e) => totalLine(e.label, e.totals)),
     ...(Object.keys(report.notices).length > 0 ? [`Notices: ${Object.entries(report.notices).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`] : []),
     '',
+    formatCauses(sumCauses(report.rows.map((r) => r.causes)), `These ${report.rows.length === 1 ? 'room' : 'rooms'}`),
   ].join('\n');
 }

@@ -120,6 +120,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps): Promi
       windowMs: config.ALERT_WINDOW_SECONDS * 1000,
       hysteresisPpm: config.ALERT_HYSTERESIS_PPM,
       escalateAfterMs: config.ALERT_ESCALATE_AFTER_SECONDS * 1000,
+      remindAfterMs: config.ALERT_REMIND_SECONDS * 1000,
       staleAfterMs: config.STALE_AFTER_SECONDS * 1000,
       verifyAfterMs: config.ALERT_VERIFY_SECONDS * 1000,
       verifyDropRatio: config.ALERT_VERIFY_DROP_PERCENT / 100,

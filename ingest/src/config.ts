@@ -35,6 +35,7 @@ export const IngestEnvSchema = StoreEnvSchema.extend({
   ALERT_WINDOW_SECONDS: int(1, 3600).default(180).describe('Room value = median over this window (keep ≥ the sensors\' reporting interval)'),
   ALERT_HYSTERESIS_PPM: int(0, 1000).default(50).describe('A level is left only below its threshold minus this'),
   ALERT_ESCALATE_AFTER_SECONDS: int(1, 86_400).default(900).describe('An alert still open and bad after this escalates'),
+  ALERT_REMIND_SECONDS: int(0, 86_400).default(900).describe('…and then, while nobody has acknowledged it and the room is still bad, calls staff again this often (0 = never)'),
   ALERT_TICK_MS: int(50, 60_000).default(5000).describe('How often time-driven alert rules (sustain, silence, escalation) are checked'),
   ALERT_VERIFY_SECONDS: int(1, 86_400).default(600).describe('After "windows opened" / "occupancy reduced", CO2 must fall within this long or the alert escalates'),
   ALERT_VERIFY_DROP_PERCENT: int(1, 90).default(20).describe('…by this much (or below the ventilate threshold)'),
@@ -98,6 +99,7 @@ export function alertEnvForSpeed(env: Record<string, string | undefined>, speed:
   scale('ALERT_SUSTAIN_SECONDS', 1);
   scale('ALERT_WINDOW_SECONDS', 1);
   scale('ALERT_ESCALATE_AFTER_SECONDS', 1);
+  scale('ALERT_REMIND_SECONDS', 1);
   scale('ALERT_VERIFY_SECONDS', 1);
   scale('ALERT_RISING_HORIZON_SECONDS', 1);
   scale('ALERT_RISING_SPAN_SECONDS', 1);

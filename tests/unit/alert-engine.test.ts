@@ -109,10 +109,35 @@ describe('leaving with hysteresis, resolution and escalation', () => {
     expect(new Set(room.events.map((e) => e.alertId)).size).toBe(1);
   });
 
-  it('escalates once when still at ventilate 15 minutes after raising', () => {
-    const room = createRoom();
+  it('escalates once when still at ventilate 15 minutes after raising (reminders off)', () => {
+    const room = createRoom({ remindAfterMs: 0 });
     room.run(0, 60, { a: () => 1100 });
     expect(room.summary()).toEqual(['raised@5:ventilate:1100', 'escalated:duration@20:ventilate:1100']);
+  });
+
+  it('then reminds every 15 minutes while nobody acknowledges and the room stays bad; an acknowledgement or a fall stops it', () => {
+    const ignored = createRoom();
+    ignored.run(0, 60, { a: () => 1100 });
+    expect(ignored.summary()).toEqual([
+      'raised@5:ventilate:1100', 'escalated:duration@20:ventilate:1100', 'escalated:reminder@35:ventilate:1100', 'escalated:reminder@50:ventilate:1100',
+    ]);
+    expect(new Set(ignored.events.map((e) => e.alertId)).size).toBe(1);
+    // A critical escalation is a call too: the next reminder counts from it.
+    const worse = createRoom();
+    worse.run(0, 60, { a: steps([25, 1100], [Infinity, 1600]) });
+    expect(worse.summary()).toEqual([
+      'raised@5:ventilate:1100', 'escalated:duration@20:ventilate:1100', 'escalated:critical@31:critical:1600', 'escalated:reminder@46:critical:1600',
+    ]);
+    const acted = createRoom();
+    acted.run(0, 30, { a: () => 1100 });
+    acted.ack(30 * MIN, 'occupancy_reduced');
+    acted.run(30, 60, { a: () => 1100 });
+    // The closed loop takes over: no reminder, but `no_improvement` when the value does not fall.
+    expect(acted.summary().map((x) => x.split('@')[0]), acted.summary().join()).toEqual(['raised', 'escalated:duration', 'acknowledged', 'escalated:no_improvement', 'escalated:reminder']);
+    const fell = createRoom();
+    fell.run(0, 60, { a: steps([28, 1100], [Infinity, 980]) });
+    // 980 is under the line but not below the hysteresis: the alert stays open, and nobody is nagged about it.
+    expect(fell.summary()).toEqual(['raised@5:ventilate:1100', 'escalated:duration@20:ventilate:1100']);
   });
 
   it('does not escalate by duration while the air is already improving', () => {

@@ -128,6 +128,14 @@ describe('renderNotice: alerts', () => {
     expect(renderNotice(alert({ type: 'escalated', reason: 'duration', alertsToday: 3 }), 'en').text).not.toContain('alert number');
   });
 
+  it('reminds that nothing has been done yet, and still asks for the windows', () => {
+    const n = alert({ type: 'escalated', reason: 'reminder', level: 'ventilate', co2: 1180 });
+    expect(renderNotice(n, 'ja').subject).toContain('まだ対応の記録がありません');
+    expect(renderNotice(n, 'ja').text).toContain('CO₂濃度が高いままで、まだ対応の記録がありません（現在 1180 ppm');
+    expect(renderNotice(n, 'en').text).toContain('CO₂ is still high and no action has been recorded yet (now 1180 ppm');
+    expect(renderNotice(n, 'en').text).toContain(actionText(alert({ type: 'raised', level: 'ventilate' }), 'en') ?? 'an action');
+  });
+
   it('says an early warning came true and asks for the windows, when nobody acted on it', () => {
     const n = alert({ type: 'escalated', reason: 'confirmed', level: 'ventilate', co2: 1040 });
     const ja = renderNotice(n, 'ja');

@@ -9,7 +9,9 @@ import type { RoomEntry } from '../../common/registry.ts';
 import { loadRegistryFile } from '../../common/registry.ts';
 import { formatSimHelp, parseSimArgs, SimArgsError } from '../../firmware-sim/src/config.ts';
 import { createExposureTally, recordMinute, reductionPercent } from '../../firmware-sim/src/exposure-tally.ts';
-import { DEFAULT_WINDOW_PLAN, effectiveAch, onAlertResolved, planWindowOpening, pruneOverrides, widenedAjarAch, type VentilationOverride } from '../../firmware-sim/src/intervention.ts';
+import {
+  DEFAULT_WINDOW_PLAN, effectiveAch, nextGap, onAlertResolved, planOpeningWithGap, planWindowOpening, pruneOverrides, widenedAjarAch, type RoomGap, type VentilationOverride,
+} from '../../firmware-sim/src/intervention.ts';
 import { createExposureCauses, formatCauses, phaseOf, recordCause, sumCauses } from '../../firmware-sim/src/exposure-causes.ts';
 import { buildLoopReport, formatLoopReport } from '../../firmware-sim/src/loop-report.ts';
 import { createKeyedRandom } from '../../firmware-sim/src/random.ts';
@@ -62,6 +64,7 @@ describe('exposure tally', () => {
     expect(report.total).toMatchObject({ rooms: 1, withLoop: { above1000: 10, above1500: 10 }, withoutLoop: { above1000: 40 }, reduction1000: 75, reduction1500: 75 });
     expect(formatLoopReport(report)).toContain('minutes above 1000 ppm 10 with the loop vs 40 without (75.0 % fewer)');
     expect(formatLoopReport(report)).not.toContain('Notices:');
+    expect(formatLoopReport(report)).toMatch(/These room: where the 10 minutes above 1000 ppm with the loop fall\n {2}no alert open\s+6\s+60\.0 %/);
     const called = buildLoopReport([], { 'raised:rising': 3, 'escalated:relapse': 1, raised: 5 });
     expect(formatLoopReport(called)).toContain('Notices: raised 5, raised:rising 3, escalated:relapse 1');
   });
@@ -195,6 +198,32 @@ describe('window plans and the room model', () => {
     expect(widenedAjarAch(3, { ...DEFAULT_WINDOW_PLAN, widenOnRelapse: 1 })).toBe(3);
     // A configured gap already wider than the cap is kept, not narrowed.
     expect(widenedAjarAch(8, DEFAULT_WINDOW_PLAN)).toBe(8);
+  });
+
+  it('the gap of a room over a day: relapse widens it, the all-day advice widens it once and keeps it, a new day starts afresh', () => {
+    const none = { relapse: false, allDayAdvice: false };
+    const start: RoomGap = { day: '', ach: 3, allDay: false };
+    const first = nextGap(start, '2026-11-25', none, DEFAULT_WINDOW_PLAN);
+    expect(first).toEqual({ gap: { day: '2026-11-25', ach: 3, allDay: false }, widened: false, allDayStarted: false });
+    const advised = nextGap(first.gap, '2026-11-25', { relapse: false, allDayAdvice: true }, DEFAULT_WINDOW_PLAN);
+    expect(advised).toEqual({ gap: { day: '2026-11-25', ach: 4.5, allDay: true }, widened: true, allDayStarted: true });
+    // The advice again (the room's third alert) changes nothing; a relapse still widens, up to the cap.
+    expect(nextGap(advised.gap, '2026-11-25', { relapse: false, allDayAdvice: true }, DEFAULT_WINDOW_PLAN).gap).toEqual(advised.gap);
+    expect(nextGap(advised.gap, '2026-11-25', { relapse: true, allDayAdvice: false }, DEFAULT_WINDOW_PLAN).gap).toEqual({ day: '2026-11-25', ach: 6, allDay: true });
+    expect(nextGap(advised.gap, '2026-11-26', none, DEFAULT_WINDOW_PLAN).gap).toEqual({ day: '2026-11-26', ach: 3, allDay: false });
+    // Staff who do not follow the advice (--staff-all-day false) keep their gap.
+    expect(nextGap(first.gap, '2026-11-25', { relapse: false, allDayAdvice: true }, { ...DEFAULT_WINDOW_PLAN, allDayGap: false }).gap).toEqual(first.gap);
+  });
+
+  it('an all-day gap runs to the end of the day whatever the alert does; an ordinary one ends as the plan says', () => {
+    const start = hm(10, 1);
+    const endOfDay = hm(17, 0);
+    const allDay = planOpeningWithGap(at, 8, lessonEnd, endOfDay, { day: '2026-11-25', ach: 4.5, allDay: true }, DEFAULT_WINDOW_PLAN);
+    expect(allDay).toEqual([{ from: start, to: start + 10 * MIN, ach: 8, kind: 'wide' }, { from: start + 10 * MIN, to: endOfDay, ach: 4.5, kind: 'ajar' }]);
+    // The alert resolving (handled as `lesson` for an all-day room) does not close it.
+    expect(onAlertResolved(allDay, hm(10, 30), lessonEnd, 'lesson')).toEqual(allDay);
+    const ordinary = planOpeningWithGap(at, 8, lessonEnd, endOfDay, { day: '2026-11-25', ach: 3, allDay: false }, DEFAULT_WINDOW_PLAN);
+    expect(ordinary).toEqual(planWindowOpening(at, 8, lessonEnd, DEFAULT_WINDOW_PLAN));
   });
 
   it('an override only ever raises the air change rate, and expired ones are pruned', () => {

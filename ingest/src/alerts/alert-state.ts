@@ -51,6 +51,8 @@ const StateSchema = z.object({
     calmSince: Time.default(null),
     /** When an early alert's room confirmed ventilate (null: at `startedAt`); the duration escalation counts from here. */
     overSince: Time.default(null),
+    /** When staff were last called about this alert (raised or escalated); reminders count from here. */
+    lastCallAt: Time.default(null),
   }).nullable(),
   offline: z.object({ id: z.string(), since: z.number(), reason: z.enum(['silent', 'flagged', 'lwt']) }).nullable(),
   /** Room values sampled by reading time for the rising rule (see rising.ts); bounded to its span. */
@@ -69,7 +71,8 @@ export type AlertReading = { sensor: string; time: number; co2: number; quality:
  * `escalated`: an open alert rose to critical (`reason: 'critical'`), an early alert's room
  * confirmed ventilate before anyone acted (`reason: 'confirmed'`), or the room is still at or above
  * ventilate `escalateAfterMs` after it got there (`reason: 'duration'`); each at most once per
- * alert. `resolved`: the room is back at good or fair. `sensor_offline` / `sensor_online`: the room
+ * alert. After that, while nobody has acknowledged it and the room is still bad, `escalated` again
+ * every `remindAfterMs` (`reason: 'reminder'`). `resolved`: the room is back at good or fair. `sensor_offline` / `sensor_online`: the room
  * has no usable data (`reason`: `silent` — no reading at all, `flagged` — only flagged readings,
  * `lwt` — every sensor's status says offline) and when data returns. `acknowledged`: staff said what
  * they did. `improving`: after "windows opened" / "occupancy reduced" the value fell as it should;
@@ -86,7 +89,7 @@ export type AlertEvent = {
   at: number;
   /** Stable id of the alert the event belongs to: the same on raised, escalated and resolved. */
   alertId: string;
-  reason?: 'critical' | 'confirmed' | 'duration' | 'no_improvement' | 'relapse' | 'silent' | 'flagged' | 'lwt' | 'rising';
+  reason?: 'critical' | 'confirmed' | 'duration' | 'reminder' | 'no_improvement' | 'relapse' | 'silent' | 'flagged' | 'lwt' | 'rising';
   /** On `raised` with `reason: 'rising'`: minutes until the value reaches the ventilate threshold at its current slope (at least 1). */
   projectedMinutes?: number;
   /** On `acknowledged`: who did what. */

@@ -156,7 +156,7 @@ function evaluate(s: Draft, rules: AlertRules, thresholds: Thresholds, now: numb
     s.level = next;
     const rank = rankOf(next);
     if (rank >= VENTILATE && s.alert === null) {
-      s.alert = { id: `co2-${now}`, startedAt: now, critical: next === 'critical', duration: false, ack: null, early: false, calmSince: null, overSince: null };
+      s.alert = { id: `co2-${now}`, startedAt: now, critical: next === 'critical', duration: false, ack: null, early: false, calmSince: null, overSince: null, lastCallAt: now };
       events.push({ type: 'raised', level: next, co2, at: now, alertId: s.alert.id });
     } else if (next === 'critical' && s.alert !== null && !s.alert.critical) {
       s.alert = { ...s.alert, critical: true };
@@ -175,7 +175,15 @@ function evaluate(s: Draft, rules: AlertRules, thresholds: Thresholds, now: numb
   if (s.alert !== null && !s.alert.duration && s.alert.ack === null && rankOf(s.level) >= VENTILATE && candidate >= VENTILATE && now - (s.alert.overSince ?? s.alert.startedAt) >= rules.escalateAfterMs) {
     s.alert = { ...s.alert, duration: true };
     events.push({ type: 'escalated', level: s.level, co2, at: now, alertId: s.alert.id, reason: 'duration' });
+  } else if (
+    s.alert !== null && s.alert.duration && s.alert.ack === null && rules.remindAfterMs > 0 && rankOf(s.level) >= VENTILATE && s.value >= thresholds.ventilate
+    && now - (s.alert.lastCallAt ?? s.alert.startedAt) >= rules.remindAfterMs && !events.some((e) => e.type === 'escalated' || e.type === 'raised')
+  ) {
+    // Escalated already, and still nobody has acted: call again (see rules.ts `remindAfterMs`).
+    events.push({ type: 'escalated', level: s.level, co2, at: now, alertId: s.alert.id, reason: 'reminder' });
   }
+  // Reminders count from the latest call of any kind.
+  if (s.alert !== null && events.some((e) => (e.type === 'escalated' || e.type === 'raised') && e.alertId === s.alert?.id)) s.alert = { ...s.alert, lastCallAt: now };
   return { state: s, events };
 }
 
@@ -198,7 +206,7 @@ function earlyWarning(s: Draft, rules: AlertRules, thresholds: Thresholds, now: 
     if (!rules.risingEnabled || rank < 0 || rank >= VENTILATE || value < thresholds.fair) return;
     const p = project(s.rising, value, thresholds.ventilate, rules);
     if (p === null || !risingNow(p, rules)) return;
-    s.alert = { id: `co2-${now}`, startedAt: now, critical: false, duration: false, ack: null, early: true, calmSince: null, overSince: null };
+    s.alert = { id: `co2-${now}`, startedAt: now, critical: false, duration: false, ack: null, early: true, calmSince: null, overSince: null, lastCallAt: now };
     // The value is at or above "fair" though a fast climb may not have confirmed it yet: the alert says
     // "fair", never "good" beside an early warning.
     const level = rank < FAIR ? 'fair' : s.level;

@@ -43,6 +43,15 @@ export const AlertRulesSchema = z.object({
   escalateAfterMs: z.number().int().positive().default(15 * MINUTE)
     .describe('ms after raising at which an alert still at or above ventilate escalates'),
   /**
+   * After that escalation, an alert nobody has acknowledged whose room is still at or above
+   * "ventilate" calls staff again every `remindAfterMs` (`escalated`, reason `reminder`); 0 never.
+   * Why: escalation, critical and "confirmed" each call once per alert, so a room whose notices were
+   * all missed used to sit at 2000–3500 ppm for the rest of the day with its alert open and nobody
+   * asked again (seen in `npm run bench:loop`). The per-recipient hourly rate limit still applies.
+   */
+  remindAfterMs: z.number().int().min(0).default(15 * MINUTE)
+    .describe('ms between reminders of an escalated alert nobody has acknowledged while the room is still bad; 0 = never'),
+  /**
    * The closed loop: how long after "windows opened" / "occupancy reduced" the value must have
    * fallen. Why 10 min: with two windows open a classroom's air changes 3–6 times an hour, so the
    * excess CO₂ falls by a third to a half in 10 minutes; a room that has not improved by then is

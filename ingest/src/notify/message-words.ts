@@ -185,6 +185,7 @@ function statusText(notice: AlertNotice, lang: Lang): string {
       if (reason === 'no_improvement') return ja ? `換気の効果が出ていません（${label}）` : `No improvement yet (${label})`;
       if (reason === 'relapse') return ja ? `再び上がっています（${label}）` : `Rising again (${label})`;
       if (reason === 'confirmed') return ja ? `${label}（早めのお知らせのとおり上昇）` : `${label} (as warned)`;
+      if (reason === 'reminder') return ja ? `まだ対応の記録がありません（${label}）` : `Still no action recorded (${label})`;
       if (reason === 'critical') return ja ? `${label}（さらに上昇）` : `${label} (rising further)`;
       return ja ? `${label}（続いています）` : `${label} (still high)`;
     case 'resolved':
@@ -230,6 +231,7 @@ function leadText(notice: AlertNotice, lang: Lang, timeZone: string): string {
     case 'escalated':
       if (reason === 'no_improvement') return ja ? `窓を開けた後も、CO₂濃度が下がっていません（現在 ${ppm}）。` : `CO₂ has not fallen since windows were opened (now ${ppm}).`;
       if (reason === 'relapse') return ja ? `換気で一度下がったCO₂濃度が、再び ${thresholds.ventilate} ppm を超えています（現在 ${ppm}）。` : `CO₂ fell after the windows were opened but is back above ${thresholds.ventilate} ppm (now ${ppm}).`;
+      if (reason === 'reminder') return ja ? `CO₂濃度が高いままで、まだ対応の記録がありません（現在 ${ppm}、${label}）。` : `CO₂ is still high and no action has been recorded yet (now ${ppm}, ${label}).`;
       if (reason === 'confirmed') return ja ? `早めにお知らせしたとおり、CO₂濃度が ${thresholds.ventilate} ppm を超えました（現在 ${ppm}）。` : `As warned, CO₂ has passed ${thresholds.ventilate} ppm (now ${ppm}).`;
       if (reason === 'critical') return ja ? `CO₂濃度がさらに上がり、${ppm} になりました（${label}）。` : `CO₂ has risen further to ${ppm} (${label}).`;
       return ja ? `CO₂濃度が高い状態が続いています（現在 ${ppm}、${label}）。` : `CO₂ is still high (now ${ppm}, ${label}).`;

@@ -22,7 +22,7 @@ export const NOTICE_EVENT_TYPES = ['raised', 'escalated', 'resolved', 'sensor_of
 export type NoticeEventType = (typeof NOTICE_EVENT_TYPES)[number];
 
 /** Why an alert escalated or a sensor went offline (see the alert engine). */
-export type NoticeReason = 'critical' | 'confirmed' | 'duration' | 'no_improvement' | 'relapse' | 'silent' | 'flagged' | 'lwt' | 'rising';
+export type NoticeReason = 'critical' | 'confirmed' | 'duration' | 'reminder' | 'no_improvement' | 'relapse' | 'silent' | 'flagged' | 'lwt' | 'rising';
 
 export type Trend = {
   /** Change of the room's value over the last 10 minutes (ppm per 10 min, rounded); positive = rising. */
