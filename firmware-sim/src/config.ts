@@ -10,7 +10,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { LogLevelSchema } from '../../common/config.ts';
 import { ConfigError } from '../../common/errors.ts';
-import { FaultListSchema, type FaultPlan } from './fault-plan.ts';
+import { FaultListSchema, FaultPlanError, parseFaultList, type FaultPlan } from './fault-plan.ts';
 import { AJAR_UNTIL, type AjarUntil } from './intervention.ts';
 import { SENSOR_TYPES, type SensorType } from './sensor-model.ts';
 import { schoolDayStartMs, TIMESTAMP_MODES, type TimestampMode } from './sim-clock.ts';
@@ -56,6 +56,8 @@ export type SimConfig = Readonly<{
   inflight: number;
   /** Faults the devices show and how often (fault-plan.ts); empty = healthy devices. */
   faults: FaultPlan;
+  /** A file of fault entries (one or more per line, `#` comments), merged under `--faults`. */
+  faultsFile: string | undefined;
   /** Simulated staff react to alerts (closed-loop.ts), and every room gets a counterfactual twin. */
   staffLoop: boolean;
   /** Mean simulated minutes from an alert notice to open windows. */
@@ -157,6 +159,8 @@ function simFlagsSchema(env: Record<string, string | undefined>, realNowMs = Dat
       .describe('load mode: unacknowledged QoS 1 readings per connection; readings due beyond it are counted as dropped'),
     faults: FaultListSchema.default({})
       .describe('faults to inject: kind=rate[/h][:arg][@id|id],... or all (demo rates); kinds and units in firmware-sim/README.md "Faults"'),
+    faultsFile: z.string().trim().min(1, 'must not be empty').optional()
+      .describe('a file of fault entries, one or more per line, # comments; --faults entries override it per kind'),
     staffLoop: z.stringbool({ error: 'must be true or false (or just --staff-loop)' }).default(false)
       .describe('simulated staff open windows on alerts and acknowledge them; report minutes above 1000/1500 ppm with and without'),
     staffDelay: numberFlag({ min: 0, max: 240 }).default(5)
@@ -217,6 +221,7 @@ function flagHelp(env: Record<string, string | undefined>): Record<keyof SimConf
     connections: { value: '<k>', defaultText: '8' },
     inflight: { value: '<n>', defaultText: '1000' },
     faults: { value: '<list>', defaultText: 'none, e.g. spike=0.01,stuck=0.5/h:45m,dropout=1/h' },
+    faultsFile: { value: '<path>', defaultText: 'none' },
     staffLoop: { value: '', defaultText: 'off' },
     staffDelay: { value: '<minutes>', defaultText: '5' },
     staffProbability: { value: '<0..1>', defaultText: '0.8' },
@@ -297,7 +302,7 @@ export function parseSimArgs(argv: readonly string[], env: Record<string, string
   }
   // Optional flags become explicit `undefined`, so that the config object always has every key.
   const config: SimConfig | undefined = result.success
-    ? { sensors: undefined, start: undefined, secrets: undefined, duration: undefined, load: undefined, staffMqttUsername: undefined, ...result.data, staffToken: result.data.staffToken ?? envDefaults(env).staffToken }
+    ? { sensors: undefined, start: undefined, secrets: undefined, duration: undefined, load: undefined, staffMqttUsername: undefined, faultsFile: undefined, ...result.data, staffToken: result.data.staffToken ?? envDefaults(env).staffToken }
     : undefined;
   if (config?.staffLoop && !config.staffToken) problems.push('--staff-loop needs a staff API token: --staff-token or env KANKI_SIM_STAFF_TOKEN');
   if (config && config.reconnectMin > config.reconnectMax) problems.push('--reconnect-min must not be larger than --reconnect-max');
@@ -305,8 +310,34 @@ export function parseSimArgs(argv: readonly string[], env: Record<string, string
     problems.push(`--speed ${config.speed} with --interval ${config.interval} makes ${Math.round(config.speed / config.interval)} readings per second per device; keep it at most 100 (raise --interval or lower --speed)`);
   }
   if (config?.load !== undefined) problems.push(...loadModeConflicts(config, input));
+  const faults = config?.faultsFile !== undefined && config.load === undefined ? readFaultsFile(config.faultsFile, problems) : undefined;
   if (problems.length > 0 || !config) throw new SimArgsError(problems);
-  return Object.freeze(config);
+  // Entries given on the command line override the file's, kind by kind.
+  return Object.freeze(faults ? { ...config, faults: Object.freeze({ ...faults, ...config.faults }) } : config);
+}
+
+/**
+ * A `--faults-file`: the `--faults` syntax, one or more entries per line, `#` starting a comment.
+ * Problems are reported with the file and line; a file that cannot be read is one problem.
+ */
+export function readFaultsFile(file: string, problems: string[]): FaultPlan | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    problems.push(`--faults-file "${file}": cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    return undefined;
+  }
+  const lines = text.split(/\r?\n/).map((l) => l.replace(/#.*$/, '').trim());
+  const before = problems.length;
+  lines.forEach((line, i) => {
+    try {
+      parseFaultList(line);
+    } catch (err) {
+      for (const message of err instanceof FaultPlanError ? err.problems : [(err as Error).message]) problems.push(`--faults-file ${file}:${i + 1}: ${message}`);
+    }
+  });
+  return problems.length > before ? undefined : parseFaultList(lines.filter(Boolean).join(','));
 }
 
 /**
@@ -319,6 +350,7 @@ function loadModeConflicts(config: SimConfig, input: Partial<Record<keyof SimCon
   if (input.registry !== undefined) problems.push('--registry is not read with --load (synthetic rooms)');
   if (config.secrets !== undefined) problems.push('--secrets cannot be used with --load: the shared connections publish for many sensor ids, so the broker must run without device authentication');
   if (input.faults !== undefined) problems.push('--faults applies to registry devices; the load mode has no faults yet (drop one of them)');
+  if (input.faultsFile !== undefined) problems.push('--faults-file applies to registry devices; the load mode has no faults yet (drop one of them)');
   if (config.staffLoop) problems.push('--staff-loop needs the registry\'s rooms; the load mode has no closed loop');
   if (config.load !== undefined && config.connections > config.load) problems.push(`--connections ${config.connections} is more than --load ${config.load} sensors`);
   return problems;

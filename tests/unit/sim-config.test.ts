@@ -83,7 +83,7 @@ describe('simulator flags', () => {
     const flags = ['--broker', '--registry', '--sensors', '--interval', '--speed', '--seed', '--start', '--timestamps', '--secrets',
       '--duration', '--log-level', '--buffer', '--reconnect-min', '--reconnect-max', '--sensor-type', '--faults', '--help',
       '--progress', '--load', '--connections', '--inflight'];
-    flags.push('--staff-loop', '--staff-delay', '--staff-probability', '--staff-token', '--staff-api', '--staff-wide-minutes', '--staff-ajar-ach', '--staff-ajar-until', '--staff-widen', '--staff-all-day', '--staff-mqtt-username');
+    flags.push('--staff-loop', '--staff-delay', '--staff-probability', '--staff-token', '--staff-api', '--staff-wide-minutes', '--staff-ajar-ach', '--staff-ajar-until', '--staff-widen', '--staff-all-day', '--staff-mqtt-username', '--faults-file');
     for (const flag of flags) expect(help).toMatch(new RegExp(`^  ${flag}\\b`, 'm'));
     expect(help).toContain('[default: mqtt://127.0.0.1:1883 (env MQTT_URL)]');
     expect(help).toContain('[default: ward.yaml (env KANKI_REGISTRY)]');
@@ -164,5 +164,41 @@ describe('device secrets file', () => {
     writeFileSync(bad, 'nwo-1f-counter-01: [not, a, secret]\n');
     expect(() => loadSimSecrets(bad)).toThrow(ConfigError);
     expect(() => loadSimSecrets(bad)).not.toThrow(/not, a/);
+  });
+});
+
+describe('faults file', () => {
+  let dir: ReturnType<typeof makeTempDir> | undefined;
+  afterEach(() => dir?.remove());
+
+  it('reads entries one or more per line with # comments; --faults overrides it per kind', () => {
+    dir = makeTempDir();
+    const file = join(dir.path, 'faults.txt');
+    writeFileSync(file, '# a long test plan\nspike=0.01   # single-sample spikes\n\nstuck=0.5/h:45m@tbe-c11-01|ncc-craft, dropout=1/h\n');
+    const fromFile = parseSimArgs(['--faults-file', file]);
+    expect(fromFile.faults).toEqual({ spike: { rate: 0.01, arg: expect.any(Number) }, stuck: { rate: 0.5, arg: 45 * 60_000, devices: ['tbe-c11-01', 'ncc-craft'] }, dropout: { rate: 1, arg: expect.any(Number) } });
+    const both = parseSimArgs(['--faults-file', file, '--faults', 'spike=0.05,nan=0.001']);
+    expect(both.faults.spike?.rate).toBe(0.05);
+    expect(both.faults.stuck?.rate).toBe(0.5);
+    expect(both.faults.nan?.rate).toBe(0.001);
+  });
+
+  it('names the file and line of every bad entry, and a file it cannot read', () => {
+    dir = makeTempDir();
+    const file = join(dir.path, 'bad.txt');
+    writeFileSync(file, 'spike=0.01\nstuck=0.5\nwobble=1\n');
+    let err: unknown;
+    try {
+      parseSimArgs(['--faults-file', file]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SimArgsError);
+    const problems = (err as SimArgsError).problems.join('\n');
+    expect(problems).toContain(`--faults-file ${file}:2: `);
+    expect(problems).toContain('stuck=0.5/h');
+    expect(problems).toMatch(new RegExp(`--faults-file ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3: unknown fault "wobble"`));
+    expect(() => parseSimArgs(['--faults-file', join(dir?.path ?? '', 'missing.txt')])).toThrow(/--faults-file ".*missing\.txt": cannot read it \(ENOENT\)/);
+    expect(() => parseSimArgs(['--faults-file', file, '--load', '100'])).toThrow(/--faults-file applies to registry devices/);
   });
 });
