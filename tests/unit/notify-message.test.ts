@@ -128,6 +128,13 @@ describe('renderNotice: alerts', () => {
     expect(renderNotice(alert({ type: 'escalated', reason: 'duration', alertsToday: 3 }), 'en').text).not.toContain('alert number');
   });
 
+  it('an early warning raised on a climb already past the line says so, not that it will pass it', () => {
+    const n = alert({ type: 'raised', reason: 'rising', level: 'fair', co2: 1037, projectedMinutes: 1 });
+    expect(renderNotice(n, 'ja').text).toContain('CO₂濃度が上がり続け、1000ppmを超えました（現在 1037 ppm）。');
+    expect(renderNotice(n, 'ja').text).not.toContain('見込み');
+    expect(renderNotice(n, 'en').text).toContain('CO₂ keeps rising and has passed 1000 ppm (now 1037 ppm).');
+  });
+
   it('reminds that nothing has been done yet, and still asks for the windows', () => {
     const n = alert({ type: 'escalated', reason: 'reminder', level: 'ventilate', co2: 1180 });
     expect(renderNotice(n, 'ja').subject).toContain('まだ対応の記録がありません');

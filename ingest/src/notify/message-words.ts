@@ -210,6 +210,12 @@ function leadText(notice: AlertNotice, lang: Lang, timeZone: string): string {
   const ja = lang === 'ja';
   switch (type) {
     case 'raised': {
+      if (reason === 'rising' && co2 !== null && co2 >= thresholds.ventilate) {
+        // A fast climb: the value is over the line before the level has held long enough to confirm it.
+        return ja
+          ? `CO₂濃度が上がり続け、${thresholds.ventilate}ppmを超えました（現在 ${ppm}）。`
+          : `CO₂ keeps rising and has passed ${thresholds.ventilate} ppm (now ${ppm}).`;
+      }
       if (reason === 'rising') {
         const minutes = notice.event.projectedMinutes;
         const soon = minutes === undefined
