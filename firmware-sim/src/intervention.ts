@@ -29,8 +29,9 @@
  *    alert does.
  *
  * Why the alert's state matters: after staff acknowledge and CO₂ falls, the ingest reports the
- * alert `improving` and says nothing more until it resolves; shutting the windows at the bell while
- * the alert is open lets the next lesson climb back over 1000 ppm without a new notice.
+ * alert `improving`; shutting the windows at the bell while the alert is open lets the next lesson
+ * climb back over 1000 ppm, and the ingest's next word is a `relapse` notice five to ten minutes
+ * later (this rule predates that notice, and keeps the extra climb from happening at all).
  */
 
 /** What ends the ajar stretch (see the module comment). */
